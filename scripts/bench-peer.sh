@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Measures spark-llama and llama.cpp (java-llama.cpp, ../shared/tools/peers) side by side on the
+# same GGUF files and thread count, and prints a markdown table on stdout (JSON lines of both
+# tools go to target/bench-results/).
+#   scripts/bench-peer.sh [--models stories15M-f32,stories110M-q8_0] [--batch 1,8,32] [--threads 2]
+# Models are written by scripts/bench-models.sh into target/bench-models when missing.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/java.sh"
+shared="${SHARED_DIR:-$root/../shared}"
+models="stories15M-f32,stories15M-q8_0,stories110M-f32,stories110M-q8_0"
+batches="1"
+threads="$(nproc)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --models) models="$2"; shift 2 ;;
+    --batch) batches="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+java_bin="$(find_java)"
+out="$root/target/bench-results"
+mkdir -p "$out"
+IFS=, read -r -a model_list <<< "$models"
+IFS=, read -r -a batch_list <<< "$batches"
+model_dir="$("$root/scripts/bench-models.sh" "$root/target/bench-models" "${model_list[@]}")"
+
+peer_dir="$root/target/peer/jllama"
+peer_jar="$peer_dir/target/jllama-bench.jar"
+if [ ! -f "$peer_jar" ]; then
+  echo "building the java-llama.cpp harness in $peer_dir" >&2
+  mkdir -p "$(dirname "$peer_dir")"
+  rm -rf "$peer_dir"
+  cp -r "$shared/tools/peers/jllama" "$peer_dir"
+  chmod -R u+w "$peer_dir"
+  (cd "$peer_dir" && JAVA_HOME="$(java_home_of "$java_bin")" mvn -q -B -Dstyle.color=never package >&2)
+fi
+peer() {
+  "$java_bin" -Dde.kherud.llama.tmpdir="$root/target/peer/native" -jar "$peer_jar" "$@" 2>>"$out/peer.log" | grep '^RESULT' || true
+}
+
+# Single stream: decode positions 32..256 for both (the peer's differential method over n0=32, n=256).
+# Batches: short prompts (8 tokens here, ~6 in the peer's requests) and 128 new tokens per
+# sequence; the peer's differential rate (n0=16, n=128) leaves out its prompt processing.
+echo "| model | batch | threads | spark-llama decode tok/s | llama.cpp decode tok/s | ratio | spark-llama prefill tok/s | ms/step |"
+echo "|---|---|---|---|---|---|---|---|"
+for m in "${model_list[@]}"; do
+  file="$model_dir/$m.gguf"
+  for b in "${batch_list[@]}"; do
+    if [ "$b" = 1 ]; then
+      ours="$("$root/scripts/llama" bench --model "$file" --batch 1 --threads "$threads" \
+              --prompt-tokens 32 --gen-tokens 224 2>>"$out/ours.log")"
+      r="$(peer single "$file" --threads "$threads" -n 256 --n0 32 --reps 3)"
+      theirs="$(echo "$r" | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')"
+    else
+      ours="$("$root/scripts/llama" bench --model "$file" --batch "$b" --threads "$threads" \
+              --prompt-tokens 8 --gen-tokens 128 2>>"$out/ours.log")"
+      r="$(peer parallel "$file" --threads "$threads" --np "$b" -n 128 --n0 16 --reps 2 --ctx-per-seq 256)"
+      theirs="$(echo "$r" | sed -n 's/.*differential_tok_s=\([0-9.]*\).*/\1/p')"
+    fi
+    echo "$ours" >> "$out/ours.jsonl"
+    echo "$r" >> "$out/peer.results"
+    decode="$(echo "$ours" | sed 's/.*"decode_tok_s":\([0-9.]*\).*/\1/')"
+    prefill="$(echo "$ours" | sed 's/.*"prefill_tok_s":\([0-9.]*\).*/\1/')"
+    step="$(echo "$ours" | sed 's/.*"ms_per_step":\([0-9.]*\).*/\1/')"
+    ratio="$(awk -v a="$decode" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    echo "| $m | $b | $threads | $decode | ${theirs:--} | $ratio | $prefill | $step |"
+  done
+done

@@ -1,0 +1,104 @@
+package io.sparkllama.cli;
+
+import io.sparkllama.engine.Benchmark;
+import io.sparkllama.kernels.ComputePool;
+import io.sparkllama.model.KvCache;
+import io.sparkllama.model.LoadedModel;
+import io.sparkllama.model.ModelLoader;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code bench}: prefill and decode throughput per batch size, one JSON line each on stdout. */
+final class BenchCommand implements Command {
+    @Override
+    public Set<String> valued() {
+        return Set.of("model", "tokenizer", "batch", "prompt-tokens", "gen-tokens", "threads", "kv", "prefill-chunk");
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of();
+    }
+
+    @Override
+    public String usage() {
+        return "  bench --model FILE [--batch 1,8,32] [options]      prefill and decode tokens/s per batch size\n"
+                + "\n"
+                + "  --model FILE          model to measure (random prompt tokens; the weights' values do not matter)\n"
+                + "  --batch LIST          comma-separated batch sizes (default 1)\n"
+                + "  --prompt-tokens N     prompt tokens per sequence (default 128)\n"
+                + "  --gen-tokens N        generated tokens per sequence (default 128)\n"
+                + "  --threads N           compute threads (default: all cores)\n"
+                + "  --kv f32|f16          KV cache element type (default f32)\n"
+                + "  --prefill-chunk N     prompt tokens per forward step (default 64)\n"
+                + "Prints one JSON object per batch size: weight_type, threads, batch, prefill_tok_s, decode_tok_s\n"
+                + "(all sequences together), ms_per_step, peak_heap_mb.\n";
+    }
+
+    @Override
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        int threads = o.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
+        int prompt = o.intValue("prompt-tokens", 128, 1, 1 << 20);
+        int gen = o.intValue("gen-tokens", 128, 1, 1 << 20);
+        int chunk = o.intValue("prefill-chunk", 64, 1, 4096);
+        KvCache.Type kv = kvType(o);
+        int[] batches = batchList(o.get("batch") == null ? "1" : o.get("batch"));
+        LoadedModel m = ModelLoader.load(Cli.requireFile(o, "model"), Cli.optionalFile(o, "tokenizer"));
+        err.printf(Locale.ROOT, "loaded %s in %d ms%n", m.describe(), m.loadMillis());
+        try (ComputePool pool = new ComputePool(threads, "llama-bench")) {
+            Benchmark bench = new Benchmark(m.model(), pool, kv, chunk);
+            for (int b : batches) {
+                Benchmark.Result r = bench.run(b, prompt, gen);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("model", m.path().getFileName().toString());
+                row.put("weight_type", m.model().weights().layers()[0].wq().type().name());
+                row.put("threads", threads);
+                row.put("batch", b);
+                row.put("prompt_tokens", prompt);
+                row.put("gen_tokens", gen);
+                row.put("kv", kv.name());
+                row.put("prefill_tok_s", round(r.prefillTokS()));
+                row.put("decode_tok_s", round(r.decodeTokS()));
+                row.put("ms_per_step", round(r.msPerStep()));
+                row.put("peak_heap_mb", r.peakHeapMb());
+                out.println(Json.toJson(row));
+                out.flush();
+                err.printf(Locale.ROOT, "batch %d: prefill %.1f tok/s, decode %.1f tok/s (%.2f ms/step)%n",
+                        b, r.prefillTokS(), r.decodeTokS(), r.msPerStep());
+            }
+        }
+        return 0;
+    }
+
+    static KvCache.Type kvType(Options o) {
+        try {
+            return o.get("kv") == null ? KvCache.Type.F32 : KvCache.Type.parse(o.get("kv"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--kv must be f32 or f16, got '" + o.get("kv") + "'");
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static int[] batchList(String s) {
+        String[] parts = s.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                out[i] = 0;
+            }
+            if (out[i] < 1 || out[i] > 4096) {
+                throw new UsageException("--batch must be a comma-separated list of sizes from 1 to 4096, got '" + s + "'");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,121 @@
+package io.sparkllama.model;
+
+import io.sparkllama.kernels.Ops;
+
+import java.util.Locale;
+
+/**
+ * The key/value cache of a fixed number of sequence slots, allocated once: for every layer and
+ * slot, {@code context x kvDim} keys and as many values. A sequence owns one slot while it runs;
+ * attention for a token reads only its own slot, so what other slots hold never changes a
+ * result.
+ */
+public abstract class KvCache {
+    /** Element type of the cache. */
+    public enum Type {
+        F32(4), F16(2);
+
+        /** Bytes per cached element. */
+        public final int bytes;
+
+        Type(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Parses "f32" or "f16" (any case). */
+        public static Type parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("KV cache type must be f32 or f16, not \"" + s + "\"");
+            }
+        }
+    }
+
+    protected final int layers;
+    protected final int slots;
+    protected final int context;
+    protected final int kvDim;
+    protected final int headSize;
+    protected final int kvGroup;
+    private final float scoreScale;
+
+    protected KvCache(LlamaConfig c, int slots, int context) {
+        this.layers = c.layers();
+        this.slots = slots;
+        this.context = context;
+        this.kvDim = c.kvDim();
+        this.headSize = c.headSize();
+        this.kvGroup = c.kvGroup();
+        this.scoreScale = (float) Math.sqrt(headSize);
+    }
+
+    /** Bytes a cache of this shape takes: layers x slots x context x kvDim x 2 (keys and values) x element size. */
+    public static long bytesNeeded(LlamaConfig c, int slots, int context, Type type) {
+        return (long) c.layers() * slots * context * c.kvDim() * 2L * type.bytes;
+    }
+
+    /**
+     * Allocates a cache. The caller checks {@link #bytesNeeded} against its budget first; this
+     * only guards the per-array limit of Java.
+     */
+    public static KvCache allocate(LlamaConfig c, int slots, int context, Type type) {
+        if (slots <= 0 || context <= 0) {
+            throw new IllegalArgumentException("KV cache needs at least one slot and one position, got "
+                    + slots + " slots of " + context);
+        }
+        if ((long) context * c.kvDim() > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("context " + context + " x kv_dim " + c.kvDim() + " exceeds a Java array");
+        }
+        return type == Type.F32 ? new F32KvCache(c, slots, context) : new F16KvCache(c, slots, context);
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    public int context() {
+        return context;
+    }
+
+    public abstract Type type();
+
+    /** Stores the key and value of the token at {@code pos} of {@code slot} in {@code layer}. */
+    abstract void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo);
+
+    /** The key array (values: {@code keys == false}) of a (layer, slot), {@code context x kvDim} elements. */
+    protected abstract Object array(int layer, int slot, boolean keys);
+
+    /** Copies positions {@code [0, length)} of every layer from one slot to another. */
+    public final void copyPrefix(int fromSlot, int toSlot, int length) {
+        for (int l = 0; l < layers; l++) {
+            System.arraycopy(array(l, fromSlot, true), 0, array(l, toSlot, true), 0, length * kvDim);
+            System.arraycopy(array(l, fromSlot, false), 0, array(l, toSlot, false), 0, length * kvDim);
+        }
+    }
+
+    /** {@code scores[t] = q . key[t]} for t in {@code [0, n)} of the given head's key/value head. */
+    abstract void scoreKeys(int layer, int slot, int kvOffset, float[] q, int qo, float[] scores, int n);
+
+    /** {@code out = sum_t scores[t] * value[t]} over t in {@code [0, n)}, sequentially in t. */
+    abstract void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo);
+
+    /**
+     * Causal attention of one query head at position {@code pos} over positions {@code 0..pos}
+     * of its slot: scaled dot products, softmax, weighted sum of values into {@code out[oo ..]}.
+     */
+    final void attend(int layer, int slot, int pos, int head, float[] q, int qo, float[] out, int oo, float[] scores) {
+        int kvOffset = (head / kvGroup) * headSize;
+        int n = pos + 1;
+        scoreKeys(layer, slot, kvOffset, q, qo, scores, n);
+        for (int t = 0; t < n; t++) {
+            scores[t] /= scoreScale;
+        }
+        Ops.softmax(scores, 0, n);
+        sumValues(layer, slot, kvOffset, scores, n, out, oo);
+    }
+
+    protected final int index(int layer, int slot) {
+        return layer * slots + slot;
+    }
+}

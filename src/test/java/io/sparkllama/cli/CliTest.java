@@ -1,0 +1,145 @@
+package io.sparkllama.cli;
+
+import io.sparkllama.format.Llama2cTokenizerReader;
+import io.sparkllama.testing.Shared;
+import io.sparkllama.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line, run in-process: outputs, exit codes and one-line errors. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {
+        List<String> errLines() {
+            return err.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final List<Map<String, Object>> REFS = Shared.jsonl(Shared.reference("stories260K_greedy.jsonl"));
+
+    @Test
+    void greedyStoryOf200Tokens() throws Exception {
+        Run r = run("generate", "--model", Shared.model("stories260K.gguf").toString(), "--temperature", "0", "--max-tokens", "200");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time, there was a little girl named Lily."), r.out());
+        // exactly the text of run.c's first 200 generated tokens, nothing else on stdout
+        Tokenizer tok = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        int[] ids = new int[201];
+        ids[0] = 1;
+        System.arraycopy(Shared.ints(REFS.get(0).get("generated_tokens")), 0, ids, 1, 200);
+        assertEquals(tok.decodeText(ids), r.out());
+        assertTrue(r.err().contains("generated 200 tokens"), r.err());
+    }
+
+    @Test
+    void generateMatchesRunCForEveryReferencePrompt() {
+        for (Map<String, Object> ref : REFS) {
+            int promptTokens = Shared.ints(ref.get("prompt_tokens")).length;
+            String max = String.valueOf(((Number) ref.get("steps")).intValue() - promptTokens + 1);
+            for (String[] model : List.of(new String[] {"--model", Shared.model("stories260K.gguf").toString()},
+                    new String[] {"--model", Shared.model("stories260K.bin").toString(), "--tokenizer", Shared.model("tok512.bin").toString()})) {
+                String[] args = concat(new String[] {"generate", "--prompt", (String) ref.get("prompt"), "--temperature", "0",
+                        "--max-tokens", max, "--threads", "1"}, model);
+                Run r = run(args);
+                assertEquals(0, r.status(), r.err());
+                assertEquals(ref.get("text"), r.out(), Arrays.toString(args));
+            }
+        }
+    }
+
+    @Test
+    void sampledGenerationIsReproducibleWithASeed() {
+        String[] args = {"generate", "--model", Shared.model("stories260K.gguf").toString(), "--prompt", "The little dog",
+                "--temperature", "0.9", "--top-p", "0.9", "--seed", "42", "--max-tokens", "60"};
+        Run a = run(args), b = run(args);
+        assertEquals(0, a.status(), a.err());
+        assertEquals(a.out(), b.out());
+        Run c = run(concat(args, new String[] {"--threads", "1"}));
+        assertEquals(a.out(), c.out(), "thread count does not change the output");
+        assertTrue(a.out().startsWith("The little dog"));
+    }
+
+    @Test
+    void tokenizePrintsIdsAsJson() {
+        for (Map<String, Object> ref : Shared.jsonl(Shared.reference("tokenizer512_encode.jsonl"))) {
+            Run r = run("tokenize", "--model", Shared.model("stories260K.gguf").toString(), "--text", (String) ref.get("prompt"));
+            assertEquals(0, r.status(), r.err());
+            assertEquals(Json.toJson(Shared.ints(ref.get("tokens"))) + System.lineSeparator(), r.out());
+        }
+        Run r = run("tokenize", "--tokenizer", Shared.model("tokenizer.bin").toString(), "--text", "Hello world");
+        assertEquals("[1,15043,3186]", r.out().trim());
+        r = run("tokenize", "--model", Shared.model("stories260K.bin").toString(), "--tokenizer", Shared.model("tok512.bin").toString(),
+                "--text", "Once upon a time");
+        assertEquals("[1,403,407,261,378]", r.out().trim());
+    }
+
+    /** Runs a failing command: non-zero status, one stderr line naming {@code subject}, nothing on stdout. */
+    private static void fails(int status, String subject, String... args) {
+        Run r = run(args);
+        assertEquals(status, r.status(), r.err());
+        assertEquals(1, r.errLines().size(), "one line on stderr, got: " + r.err());
+        assertTrue(r.err().startsWith("error: "), r.err());
+        assertTrue(r.err().contains(subject), "stderr should name '" + subject + "': " + r.err());
+        assertEquals("", r.out());
+        Run verbose = run(concat(args, new String[] {"--verbose"}));
+        assertTrue(verbose.errLines().size() > 1 && verbose.err().contains("\tat "), "--verbose adds a stack trace");
+    }
+
+    @Test
+    void badInputGivesOneLineErrors() throws Exception {
+        String gguf = Shared.model("stories260K.gguf").toString();
+        fails(1, "no/such.gguf", "generate", "--model", "no/such.gguf");
+        Path junk = Files.writeString(dir.resolve("junk.gguf"), "this is not a model");
+        fails(1, junk.toString(), "generate", "--model", junk.toString());
+        byte[] full = Files.readAllBytes(Shared.model("stories260K.gguf"));
+        Path cut = Files.write(dir.resolve("cut.gguf"), Arrays.copyOf(full, full.length / 2));
+        fails(1, "truncated", "generate", "--model", cut.toString());
+        fails(1, "tokenizer.bin", "generate", "--model", Shared.model("stories260K.bin").toString(),
+                "--tokenizer", Shared.model("tokenizer.bin").toString());
+        fails(2, "--max-tokens", "generate", "--model", gguf, "--max-tokens", "lots");
+        fails(2, "--temperature", "generate", "--model", gguf, "--temperature", "-1");
+        fails(2, "--top-p", "generate", "--model", gguf, "--top-p", "0");
+        fails(2, "--threads", "generate", "--model", gguf, "--threads", "0");
+        fails(2, "--bogus", "generate", "--model", gguf, "--bogus", "1");
+        fails(2, "--model", "generate");
+        fails(2, "frobnicate", "frobnicate");
+        fails(2, "--text", "tokenize", "--model", gguf);
+        fails(1, "unpaired", "tokenize", "--model", gguf, "--text", "a\uD800");
+    }
+
+    @Test
+    void helpGoesToStdout() {
+        Run r = run("--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("generate") && r.out().contains("tokenize") && r.out().contains("bench"));
+        r = run("generate", "--help");
+        assertTrue(r.out().contains("--max-tokens"));
+        assertEquals(2, run().status());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,98 @@
+package io.sparkllama.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerTest {
+    private static final SamplingParams BASE = new SamplingParams(1f, 0, 1f, 7, 16, List.of());
+
+    @Test
+    void greedyPicksTheFirstLargest() {
+        float[] logits = {0.5f, 2f, -1f, 2f};
+        assertEquals(1, new Sampler(4).sample(logits, 0, SamplingParams.GREEDY, new Rng(1)));
+        float[] shifted = {9f, 9f, 0.5f, 2f, -1f, 2f};
+        assertEquals(1, new Sampler(4).sample(shifted, 2, SamplingParams.GREEDY, new Rng(1)));
+    }
+
+    @Test
+    void samplesFollowTheSoftmaxAtTheTemperature() {
+        float[] logits = {0f, (float) Math.log(2), (float) Math.log(3), (float) Math.log(4)};
+        int[] counts = new int[4];
+        Sampler s = new Sampler(4);
+        Rng rng = new Rng(123);
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
+            counts[s.sample(logits, 0, BASE, rng)]++;
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals((i + 1) / 10.0, counts[i] / (double) n, 0.01, "token " + i);
+        }
+        // at temperature 0.5 the probabilities are squared: 1, 4, 9, 16 over 30
+        counts = new int[4];
+        for (int i = 0; i < n; i++) {
+            counts[s.sample(logits, 0, BASE.withTemperature(0.5f), rng)]++;
+        }
+        assertEquals(16 / 30.0, counts[3] / (double) n, 0.01);
+        assertEquals(1 / 30.0, counts[0] / (double) n, 0.01);
+    }
+
+    @Test
+    void topKAndTopPRestrictTheCandidates() {
+        float[] logits = {0f, 1f, 2f, 3f, 4f, 3f};
+        Sampler s = new Sampler(6);
+        Rng rng = new Rng(5);
+        for (int i = 0; i < 2000; i++) {
+            int t = s.sample(logits, 0, BASE.withTopK(2), rng);
+            assertTrue(t == 4 || t == 3, "top-2 with a tie at the second place keeps the lower id: " + t);
+        }
+        // probabilities ~ e^4 : e^3 : e^3 ... : top-p 0.5 keeps only token 4 (p = 0.43) and token 3 (0.16)
+        for (int i = 0; i < 2000; i++) {
+            int t = s.sample(logits, 0, BASE.withTopP(0.5f), rng);
+            assertTrue(t == 4 || t == 3, "top-p: " + t);
+        }
+        for (int i = 0; i < 2000; i++) {
+            assertEquals(4, s.sample(logits, 0, BASE.withTopP(0.01f), rng));
+            assertEquals(4, s.sample(logits, 0, BASE.withTopK(1), rng));
+        }
+    }
+
+    @Test
+    void sameSeedSameTokens() {
+        float[] logits = new float[1000];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) Math.sin(i * 0.37) * 3;
+        }
+        Sampler s = new Sampler(1000);
+        for (SamplingParams p : List.of(BASE, BASE.withTopK(40), BASE.withTopP(0.9f), BASE.withTopK(50).withTopP(0.8f))) {
+            Rng a = new Rng(99), b = new Rng(99);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(s.sample(logits, 0, p, a), s.sample(logits, 0, p, b));
+            }
+        }
+    }
+
+    @Test
+    void rngIsSplitMix64() {
+        // reference values of SplitMix64 seeded with 0 (Vigna's splitmix64.c)
+        Rng r = new Rng(0);
+        assertEquals(0xe220a8397b1dcdafL, r.nextLong());
+        assertEquals(0x6e789e6aa1b965f4L, r.nextLong());
+        assertEquals(0x06c45d188009454fL, r.nextLong());
+    }
+
+    @Test
+    void invalidParametersAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> BASE.withTemperature(-1f));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withTemperature(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withTopP(0f));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withTopP(1.5f));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withTopK(-1));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withMaxTokens(-1));
+        assertThrows(IllegalArgumentException.class, () -> BASE.withStop(List.of("")));
+    }
+}
