@@ -75,6 +75,11 @@ final class Sequence {
         return !prefilling();
     }
 
+    /** Tokens generated so far. */
+    int generatedCount() {
+        return generatedCount;
+    }
+
     boolean finished() {
         return finish != null;
     }

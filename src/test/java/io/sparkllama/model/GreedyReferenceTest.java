@@ -2,7 +2,9 @@ package io.sparkllama.model;
 
 import io.sparkllama.engine.FinishReason;
 import io.sparkllama.engine.GenerationResult;
-import io.sparkllama.engine.Generator;
+import io.sparkllama.engine.Engine;
+import io.sparkllama.engine.EngineOptions;
+import io.sparkllama.engine.GenerationRequest;
 import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.kernels.ComputePool;
 import io.sparkllama.testing.Shared;
@@ -50,14 +52,14 @@ class GreedyReferenceTest {
 
     static void check(LoadedModel m) {
         assertEquals(5, references.size());
-        try (Generator g = new Generator(m, 2)) {
+        try (Engine g = new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(1).withThreads(2))) {
             for (Map<String, Object> ref : references) {
                 String prompt = (String) ref.get("prompt");
                 int[] promptTokens = m.tokenizer().encode(prompt, true, false);
                 assertArrayEquals(Shared.ints(ref.get("prompt_tokens")), promptTokens, "prompt tokens of '" + prompt + "'");
                 int steps = ((Number) ref.get("steps")).intValue();
                 int maxTokens = steps - promptTokens.length + 1;
-                GenerationResult r = g.generate(promptTokens, SamplingParams.GREEDY.withMaxTokens(maxTokens), null);
+                GenerationResult r = g.generate(GenerationRequest.ofTokens(promptTokens, SamplingParams.GREEDY.withMaxTokens(maxTokens)));
                 int[] expected = Shared.ints(ref.get("generated_tokens"));
                 assertArrayEquals(expected, r.tokens(), "generated tokens of '" + prompt + "'");
                 boolean bosStop = "bos".equals(ref.get("stop"));

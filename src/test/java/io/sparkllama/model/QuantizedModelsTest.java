@@ -1,7 +1,9 @@
 package io.sparkllama.model;
 
 import io.sparkllama.engine.GenerationResult;
-import io.sparkllama.engine.Generator;
+import io.sparkllama.engine.Engine;
+import io.sparkllama.engine.EngineOptions;
+import io.sparkllama.engine.GenerationRequest;
 import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.format.GgmlType;
 import io.sparkllama.testing.Shared;
@@ -29,11 +31,11 @@ class QuantizedModelsTest {
     void f16GivesTheGreedyTokensOfF32() throws Exception {
         LoadedModel m = ModelLoader.load(TestModels.converted("F16"), null);
         assertEquals(GgmlType.F16, m.model().weights().layers()[0].wq().type());
-        try (Generator g = new Generator(m, 2)) {
+        try (Engine g = new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(1).withThreads(2))) {
             for (Map<String, Object> ref : REFERENCES) {
                 int[] prompt = Shared.ints(ref.get("prompt_tokens"));
                 int steps = ((Number) ref.get("steps")).intValue();
-                GenerationResult r = g.generate(prompt, SamplingParams.GREEDY.withMaxTokens(steps - prompt.length + 1), null);
+                GenerationResult r = g.generate(GenerationRequest.ofTokens(prompt, SamplingParams.GREEDY.withMaxTokens(steps - prompt.length + 1)));
                 assertArrayEquals(Shared.ints(ref.get("generated_tokens")), r.tokens(), "F16 tokens for '" + ref.get("prompt") + "'");
             }
         }
@@ -65,8 +67,8 @@ class QuantizedModelsTest {
         Map<String, Object> ref = REFERENCES.get(1);
         int[] prompt = Shared.ints(ref.get("prompt_tokens"));
         int[] expected = Shared.ints(ref.get("generated_tokens"));
-        try (Generator g = new Generator(m, 2)) {
-            GenerationResult r = g.generate(prompt, SamplingParams.GREEDY.withMaxTokens(64), null);
+        try (Engine g = new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(1).withThreads(2))) {
+            GenerationResult r = g.generate(GenerationRequest.ofTokens(prompt, SamplingParams.GREEDY.withMaxTokens(64)));
             assertEquals(64, r.tokens().length);
             int same = 0;
             while (same < 64 && r.tokens()[same] == expected[same]) {

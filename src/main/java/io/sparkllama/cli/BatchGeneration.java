@@ -1,0 +1,120 @@
+package io.sparkllama.cli;
+
+import io.sparkllama.engine.Engine;
+import io.sparkllama.engine.GenerationResult;
+import io.sparkllama.engine.SamplingParams;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs a JSON Lines file of prompts through an engine: submits ahead of the results (a bounded
+ * window, so memory stays flat for any number of lines) and writes one result line per input
+ * line in input order. A bad line becomes an error result; it never stops the run.
+ */
+final class BatchGeneration {
+    private final Engine engine;
+    private final SamplingParams defaults;
+    private final PrintStream err;
+
+    private record InFlight(Object id, CompletableFuture<GenerationResult> result) {
+    }
+
+    BatchGeneration(Engine engine, SamplingParams defaults, PrintStream err) {
+        this.engine = engine;
+        this.defaults = defaults;
+        this.err = err;
+    }
+
+    int run(Path prompts, Path output, PrintStream stdout) throws IOException {
+        long rows = 0, errors = 0, promptTokens = 0, generated = 0;
+        long t0 = System.nanoTime();
+        int window = 4 * engine.options().maxSequences();
+        ArrayDeque<InFlight> pending = new ArrayDeque<>();
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
+        try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(prompts), decoder));
+             Writer out = writer(output, stdout)) {
+            String line;
+            long lineNumber = 0;
+            while ((line = in.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                PromptLine p = PromptLine.parse(line, lineNumber, defaults);
+                CompletableFuture<GenerationResult> f = p.error != null
+                        ? CompletableFuture.completedFuture(GenerationResult.error(p.error, 0))
+                        : engine.submit(p.request);
+                pending.add(new InFlight(p.id, f));
+                while (pending.size() >= window || (!pending.isEmpty() && pending.peek().result.isDone())) {
+                    GenerationResult r = write(out, pending.poll());
+                    rows++;
+                    errors += r.error() != null ? 1 : 0;
+                    promptTokens += r.promptTokens();
+                    generated += r.completionTokens();
+                }
+            }
+            while (!pending.isEmpty()) {
+                GenerationResult r = write(out, pending.poll());
+                rows++;
+                errors += r.error() != null ? 1 : 0;
+                promptTokens += r.promptTokens();
+                generated += r.completionTokens();
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        err.printf(Locale.ROOT, "%d rows (%d errors), %d prompt tokens, %d generated tokens in %.1f s: %.1f generated tok/s%n",
+                rows, errors, promptTokens, generated, seconds, generated / Math.max(seconds, 1e-9));
+        return 0;
+    }
+
+    private static Writer writer(Path output, PrintStream stdout) throws IOException {
+        OutputStream os = output == null ? new NonClosing(stdout) : Files.newOutputStream(output);
+        return new java.io.BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8));
+    }
+
+    private static GenerationResult write(Writer out, InFlight f) throws IOException {
+        GenerationResult r = f.result.join();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", f.id);
+        row.put("completion", r.text());
+        row.put("prompt_tokens", r.promptTokens());
+        row.put("completion_tokens", r.completionTokens());
+        row.put("finish_reason", r.finishReason().label());
+        row.put("error", r.error());
+        out.write(Json.toJson(row));
+        out.write('\n');
+        return r;
+    }
+
+    /** stdout must stay open after the results are written. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.sparkllama.cli;
+
+import io.sparkllama.engine.GenerationRequest;
+import io.sparkllama.engine.Rng;
+import io.sparkllama.engine.SamplingParams;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One line of a {@code --prompts} JSON Lines file: {@code {"id": ..., "prompt": "...", and
+ * optionally "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "truncate"}}.
+ * Fields a line leaves out come from the command line. A line without a seed gets one derived
+ * from the run's seed and its id (or its line number when it has no id), so its output does not
+ * depend on the batch it runs in.
+ */
+final class PromptLine {
+    /** The id to echo: the line's "id" value, or its 1-based line number. */
+    final Object id;
+    /** The request, or null when the line is bad. */
+    final GenerationRequest request;
+    /** Why the line is bad, or null. */
+    final String error;
+
+    private PromptLine(Object id, GenerationRequest request, String error) {
+        this.id = id;
+        this.request = request;
+        this.error = error;
+    }
+
+    static PromptLine parse(String line, long lineNumber, SamplingParams defaults) {
+        Object id = lineNumber;
+        try {
+            Object json = Json.parse(line);
+            if (!(json instanceof Map<?, ?> m)) {
+                return new PromptLine(id, null, "line " + lineNumber + " is not a JSON object");
+            }
+            if (m.containsKey("id")) {
+                id = m.get("id");
+            }
+            Object prompt = m.get("prompt");
+            if (!(prompt instanceof String text)) {
+                return new PromptLine(id, null, prompt == null ? "missing \"prompt\"" : "\"prompt\" must be a string");
+            }
+            long seed = m.containsKey("seed") ? integer(m, "seed", Long.MIN_VALUE, Long.MAX_VALUE)
+                    : Rng.mix(defaults.seed(), m.containsKey("id") ? stableHash(String.valueOf(id)) : lineNumber);
+            SamplingParams p = new SamplingParams(
+                    m.containsKey("temperature") ? number(m, "temperature") : defaults.temperature(),
+                    m.containsKey("top_k") ? (int) integer(m, "top_k", 0, Integer.MAX_VALUE) : defaults.topK(),
+                    m.containsKey("top_p") ? number(m, "top_p") : defaults.topP(),
+                    seed,
+                    m.containsKey("max_tokens") ? (int) integer(m, "max_tokens", 0, Integer.MAX_VALUE) : defaults.maxTokens(),
+                    m.containsKey("stop") ? stops(m.get("stop")) : defaults.stop());
+            boolean truncate = Boolean.TRUE.equals(m.get("truncate"));
+            return new PromptLine(id, GenerationRequest.of(text, p).withTruncateLeft(truncate), null);
+        } catch (IllegalArgumentException e) {
+            return new PromptLine(id, null, e.getMessage());
+        }
+    }
+
+    private static float number(Map<?, ?> m, String key) {
+        if (m.get(key) instanceof Number n) {
+            return n.floatValue();
+        }
+        throw new IllegalArgumentException("\"" + key + "\" must be a number");
+    }
+
+    private static long integer(Map<?, ?> m, String key, long min, long max) {
+        if (m.get(key) instanceof Long l && l >= min && l <= max) {
+            return l;
+        }
+        throw new IllegalArgumentException("\"" + key + "\" must be an integer from " + min + " to " + max);
+    }
+
+    private static List<String> stops(Object v) {
+        if (v instanceof String s) {
+            return List.of(s);
+        }
+        if (v instanceof List<?> l) {
+            List<String> out = new ArrayList<>();
+            for (Object o : l) {
+                if (!(o instanceof String s)) {
+                    throw new IllegalArgumentException("\"stop\" must be a string or a list of strings");
+                }
+                out.add(s);
+            }
+            return out;
+        }
+        throw new IllegalArgumentException("\"stop\" must be a string or a list of strings");
+    }
+
+    /** FNV-1a over the UTF-8 bytes: the same on every JVM, unlike String.hashCode's spread. */
+    static long stableHash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xFF;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+}

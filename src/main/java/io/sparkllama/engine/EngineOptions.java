@@ -1,0 +1,61 @@
+package io.sparkllama.engine;
+
+import io.sparkllama.model.KvCache;
+
+/**
+ * How an {@link Engine} is sized. Plain data.
+ *
+ * @param maxSequences   sequences decoded together, and KV cache slots (default 16)
+ * @param contextLength  positions per slot; 0 = the model's context length
+ * @param kvType         KV cache element type
+ * @param prefillChunk   prompt tokens fed per step, across all prefilling sequences (default 64)
+ * @param threads        compute threads (0 = all available processors)
+ * @param kvBudgetBytes  most bytes the KV cache may take (0 = only the heap limits it)
+ */
+public record EngineOptions(int maxSequences, int contextLength, KvCache.Type kvType, int prefillChunk, int threads,
+                            long kvBudgetBytes) {
+
+    public static final EngineOptions DEFAULTS = new EngineOptions(16, 0, KvCache.Type.F32, 64, 0, 0);
+
+    public EngineOptions {
+        if (maxSequences < 1) {
+            throw new IllegalArgumentException("max sequences must be at least 1, is " + maxSequences);
+        }
+        if (contextLength < 0 || prefillChunk < 1 || threads < 0 || kvBudgetBytes < 0) {
+            throw new IllegalArgumentException("invalid engine options: context " + contextLength + ", prefill chunk "
+                    + prefillChunk + ", threads " + threads + ", KV budget " + kvBudgetBytes);
+        }
+        if (kvType == null) {
+            kvType = KvCache.Type.F32;
+        }
+    }
+
+    public EngineOptions withMaxSequences(int n) {
+        return new EngineOptions(n, contextLength, kvType, prefillChunk, threads, kvBudgetBytes);
+    }
+
+    public EngineOptions withContextLength(int n) {
+        return new EngineOptions(maxSequences, n, kvType, prefillChunk, threads, kvBudgetBytes);
+    }
+
+    public EngineOptions withKvType(KvCache.Type t) {
+        return new EngineOptions(maxSequences, contextLength, t, prefillChunk, threads, kvBudgetBytes);
+    }
+
+    public EngineOptions withPrefillChunk(int n) {
+        return new EngineOptions(maxSequences, contextLength, kvType, n, threads, kvBudgetBytes);
+    }
+
+    public EngineOptions withThreads(int n) {
+        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, n, kvBudgetBytes);
+    }
+
+    public EngineOptions withKvBudgetBytes(long n) {
+        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, threads, n);
+    }
+
+    /** Compute threads to start. */
+    public int effectiveThreads() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
+}
