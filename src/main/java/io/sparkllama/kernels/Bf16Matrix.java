@@ -1,11 +1,12 @@
 package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import static io.sparkllama.kernels.Dot.L;
 
 /** bfloat16 weights: the upper 16 bits of a float, so widening is a sign extension and a shift. */
 public final class Bf16Matrix extends HalfWidthMatrix {
@@ -22,9 +23,16 @@ public final class Bf16Matrix extends HalfWidthMatrix {
     }
 
     @Override
-    protected FloatVector chunk(int i) {
-        IntVector v = (IntVector) ShortVector.fromArray(S128, h, i).convertShape(VectorOperators.S2I, I256, 0);
-        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    public void decodeRows(int row, int n, float[] dst, int off) {
+        int start = row * cols, count = n * cols;
+        int full = count & -L;
+        for (int i = 0; i < full; i += L) {
+            ((IntVector) ShortVector.fromArray(S128, h, start + i).convertShape(VectorOperators.S2I, I256, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
+        }
+        for (int i = full; i < count; i++) {
+            dst[off + i] = toFloat(h[start + i]);
+        }
     }
 
     @Override

@@ -4,17 +4,22 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * F32 micro-kernels shared by every weight type, and the one reduction order they all follow.
+ * F32 micro-kernels shared by every weight type, and the reduction order they follow.
  *
- * <p><b>Reduction order</b> (the numerics contract of every matrix product here): the dot product
- * of a weight row and an activation vector is accumulated in one 8-lane vector,
+ * <p><b>Reduction order</b> (the numerics contract of F32, F16 and BF16 matrix products): the dot
+ * product of a weight row and an activation row is accumulated in one 8-lane vector,
  * {@code acc = fma(w[c..c+8], x[c..c+8], acc)} for each full chunk of 8 columns in order; the
  * lanes are then summed as {@code ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))}; remaining columns are
- * added one by one with a scalar fma. Weights of other types are first decoded exactly to float,
- * so all types share this order. Row blocking, batching and thread splits only change which
- * element is computed when, never how, so a result does not depend on batch size, slot or
- * thread count. The lane count is fixed at 8 (256-bit vectors) rather than the machine's
- * preferred size, so results are also identical across x86 machines with and without AVX-512.
+ * added one by one with a scalar fma. (Block-quantized types follow {@link BlockMatrix}.) Row
+ * blocking, batching and thread splits only change which element is computed when, never how,
+ * so a result does not depend on batch size, slot or thread count. The lane count is fixed at 8
+ * (256-bit vectors) rather than the machine's preferred size, so results are also identical
+ * across x86 machines with and without AVX-512.
+ *
+ * <p>JIT rule for every kernel here: no method of ours takes or returns a vector. The JDK's
+ * vector methods are always inlined, ours only while the compiler's inlining budget lasts, and a
+ * vector passed to a method that was not inlined is boxed, which is slower by an order of
+ * magnitude. Accumulators leave a kernel through {@code intoArray} and {@link #sum8}.
  */
 public final class Dot {
     /** The fixed vector shape of all kernels: 8 floats. */
@@ -25,16 +30,7 @@ public final class Dot {
     private Dot() {
     }
 
-    /** Sums the lanes in the fixed tree order. */
-    public static float lanes(FloatVector v) {
-        return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
-    }
-
-    /**
-     * {@link #lanes} of a vector already stored at {@code t[o .. o+8)}. Kernels that finish
-     * several accumulators at once store them and sum from memory, which is cheaper than
-     * extracting lanes one by one; the order, and so the result, is the same.
-     */
+    /** The lanes of a vector stored at {@code t[o .. o+8)}, summed in the fixed tree order. */
     public static float sum8(float[] t, int o) {
         return ((t[o] + t[o + 1]) + (t[o + 2] + t[o + 3])) + ((t[o + 4] + t[o + 5]) + (t[o + 6] + t[o + 7]));
     }
@@ -54,7 +50,9 @@ public final class Dot {
         for (int c = 0; c < full; c += L) {
             acc = FloatVector.fromArray(F, w, wo + c).fma(FloatVector.fromArray(F, x, xo + c), acc);
         }
-        return tail(lanes(acc), w, wo, x, xo, full, n);
+        float[] t = new float[L];
+        acc.intoArray(t, 0);
+        return tail(sum8(t, 0), w, wo, x, xo, full, n);
     }
 
     /**
@@ -83,14 +81,6 @@ public final class Dot {
         }
     }
 
-    /** Stores four accumulators at {@code tmp[o ..]}, 8 floats apart. */
-    static void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] tmp, int o) {
-        a0.intoArray(tmp, o);
-        a1.intoArray(tmp, o + L);
-        a2.intoArray(tmp, o + 2 * L);
-        a3.intoArray(tmp, o + 3 * L);
-    }
-
     /** Four rows times one activation vector. */
     static void block4x1(float[] w, int wo, int cols, float[] x, int xo, float[] out, int oo, float[] tmp) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -103,7 +93,10 @@ public final class Dot {
             a2 = FloatVector.fromArray(F, w, w2 + c).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w, w3 + c).fma(xv, a3);
         }
-        store(a0, a1, a2, a3, tmp, 0);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
         out[oo] = tail(sum8(tmp, 0), w, wo, x, xo, full, cols);
         out[oo + 1] = tail(sum8(tmp, 8), w, w1, x, xo, full, cols);
         out[oo + 2] = tail(sum8(tmp, 16), w, w2, x, xo, full, cols);
@@ -132,8 +125,14 @@ public final class Dot {
             a3 = v.fma(xv, a3);
             b3 = v.fma(yv, b3);
         }
-        store(a0, a1, a2, a3, tmp, 0);
-        store(b0, b1, b2, b3, tmp, 4 * L);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
+        b0.intoArray(tmp, 4 * L);
+        b1.intoArray(tmp, 5 * L);
+        b2.intoArray(tmp, 6 * L);
+        b3.intoArray(tmp, 7 * L);
         out[oa] = tail(sum8(tmp, 0), w, wo, x, xa, full, cols);
         out[oa + 1] = tail(sum8(tmp, 8), w, w1, x, xa, full, cols);
         out[oa + 2] = tail(sum8(tmp, 16), w, w2, x, xa, full, cols);

@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static io.sparkllama.kernels.Dot.F;
+import static io.sparkllama.kernels.Dot.L;
 
 /**
  * exp(x) in float from basic IEEE operations only (add, multiply, fma, integer shifts), in a
@@ -17,6 +18,9 @@ import static io.sparkllama.kernels.Dot.F;
  * 2^k is built with an integer add and shift (float-to-int conversion is not intrinsified on
  * every JDK). Error within 4 ulp. Inputs are clamped to [-87.3, 88.37], so the result is a
  * finite normal float (about 1.3e-38 for anything below -87.3).
+ *
+ * <p>The vector form works on arrays rather than taking and returning vectors: a vector that
+ * crosses a method boundary the JIT declines to inline is boxed, which is slow.
  */
 public final class Exp {
     private static final float LO = -87.3f, HI = 88.37f;
@@ -44,19 +48,29 @@ public final class Exp {
         return p * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + 127) << 23);
     }
 
-    public static FloatVector exp(FloatVector x) {
-        x = x.max(LO).min(HI);
-        FloatVector shifted = x.mul(LOG2E).add(ROUND);
-        FloatVector k = shifted.sub(ROUND);
-        FloatVector r = k.fma(FloatVector.broadcast(F, -C1), x);
-        r = k.fma(FloatVector.broadcast(F, -C2), r);
-        FloatVector p = FloatVector.broadcast(F, P0).fma(r, FloatVector.broadcast(F, P1));
-        p = p.fma(r, FloatVector.broadcast(F, P2));
-        p = p.fma(r, FloatVector.broadcast(F, P3));
-        p = p.fma(r, FloatVector.broadcast(F, P4));
-        p = p.fma(r, FloatVector.broadcast(F, P5));
-        p = p.fma(r.mul(r), r.add(1f));
-        IntVector scale = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(scale.reinterpretAsFloats());
+    /**
+     * {@code out[oo+i] = exp((x[xo+i] - shift) * scale)} for {@code i < n}; the same bits as
+     * {@link #exp(float)} of the same argument. {@code out} may be {@code x}.
+     */
+    public static void exp(float[] x, int xo, float[] out, int oo, int n, float shift, float scale) {
+        int full = n & -L;
+        for (int i = 0; i < full; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i).sub(shift).mul(scale).max(LO).min(HI);
+            FloatVector shifted = v.mul(LOG2E).add(ROUND);
+            FloatVector k = shifted.sub(ROUND);
+            FloatVector r = k.fma(FloatVector.broadcast(F, -C1), v);
+            r = k.fma(FloatVector.broadcast(F, -C2), r);
+            FloatVector p = FloatVector.broadcast(F, P0).fma(r, FloatVector.broadcast(F, P1));
+            p = p.fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3));
+            p = p.fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5));
+            p = p.fma(r.mul(r), r.add(1f));
+            IntVector scaleBits = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
+            p.mul(scaleBits.reinterpretAsFloats()).intoArray(out, oo + i);
+        }
+        for (int i = full; i < n; i++) {
+            out[oo + i] = exp((x[xo + i] - shift) * scale);
+        }
     }
 }

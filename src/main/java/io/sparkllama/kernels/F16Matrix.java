@@ -2,7 +2,6 @@ package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
 import io.sparkllama.format.Half;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * IEEE half-precision weights, widened by {@link HalfVectors}. Infinite or NaN weights are
@@ -25,8 +24,8 @@ public final class F16Matrix extends HalfWidthMatrix {
     }
 
     @Override
-    protected FloatVector chunk(int i) {
-        return HalfVectors.toFloat(h, i);
+    public void decodeRows(int row, int n, float[] dst, int off) {
+        HalfVectors.toFloat(h, row * cols, dst, off, n * cols);
     }
 
     @Override

@@ -30,11 +30,6 @@ public final class F32Matrix extends WeightMatrix {
     }
 
     @Override
-    protected void multiplyOne(float[] x, float[] out, int r0, int r1) {
-        Dot.rows(w, r0 * cols, r1 - r0, cols, x, 1, out, rows, r0);
-    }
-
-    @Override
     public void multiply(float[] x, int batch, float[] out, int r0, int r1) {
         Dot.rows(w, r0 * cols, r1 - r0, cols, x, batch, out, rows, r0);
     }

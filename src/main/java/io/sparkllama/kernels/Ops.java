@@ -35,20 +35,9 @@ public final class Ops {
         for (int i = 1; i < n; i++) {
             max = Math.max(max, x[o + i]);
         }
+        Exp.exp(x, o, x, o, n, max, 1f);
+        float inv = 1f / sum(x, o, n);
         int full = n & -L;
-        FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < full; i += L) {
-            FloatVector e = Exp.exp(FloatVector.fromArray(F, x, o + i).sub(max));
-            e.intoArray(x, o + i);
-            acc = acc.add(e);
-        }
-        float sum = Dot.lanes(acc);
-        for (int i = full; i < n; i++) {
-            float e = Exp.exp(x[o + i] - max);
-            x[o + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
         for (int i = 0; i < full; i += L) {
             FloatVector.fromArray(F, x, o + i).mul(inv).intoArray(x, o + i);
         }
@@ -57,17 +46,36 @@ public final class Ops {
         }
     }
 
-    /** {@code a[i] = silu(a[i]) * b[i]} with {@code silu(v) = v / (1 + exp(-v))}. */
-    public static void swiGlu(float[] a, float[] b, int o, int n) {
+    /** Sum of {@code x[o .. o+n)}: 8-lane partial sums in order, the lanes in {@link Dot}'s tree, then the tail. */
+    static float sum(float[] x, int o, int n) {
+        int full = n & -L;
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < full; i += L) {
+            acc = acc.add(FloatVector.fromArray(F, x, o + i));
+        }
+        float[] t = new float[L];
+        acc.intoArray(t, 0);
+        float s = Dot.sum8(t, 0);
+        for (int i = full; i < n; i++) {
+            s += x[o + i];
+        }
+        return s;
+    }
+
+    /**
+     * {@code a[i] = silu(a[i]) * b[i]} with {@code silu(v) = v / (1 + exp(-v))}, over
+     * {@code [o, o+n)}; {@code tmp} holds at least {@code n} floats.
+     */
+    public static void swiGlu(float[] a, float[] b, int o, int n, float[] tmp) {
+        Exp.exp(a, o, tmp, 0, n, 0f, -1f);
         int full = n & -L;
         for (int i = 0; i < full; i += L) {
             FloatVector v = FloatVector.fromArray(F, a, o + i);
-            FloatVector silu = v.div(Exp.exp(v.neg()).add(1f));
+            FloatVector silu = v.div(FloatVector.fromArray(F, tmp, i).add(1f));
             silu.mul(FloatVector.fromArray(F, b, o + i)).intoArray(a, o + i);
         }
         for (int i = full; i < n; i++) {
-            float v = a[o + i];
-            a[o + i] = v / (Exp.exp(-v) + 1f) * b[o + i];
+            a[o + i] = a[o + i] / (tmp[i] + 1f) * b[o + i];
         }
     }
 

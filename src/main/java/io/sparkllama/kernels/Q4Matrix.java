@@ -40,43 +40,45 @@ public final class Q4Matrix extends BlockMatrix {
         return packed.length + 4L * scales.length;
     }
 
-    private static FloatVector low(IntVector b) {
-        return (FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector b) {
-        return (FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** Bytes {@code half*8 .. half*8+8} of block {@code blk}, sign-extended to ints. */
-    private IntVector bytes(int blk, int half) {
-        return (IntVector) ByteVector.fromArray(B64, packed, blk * 16 + half * 8).convertShape(VectorOperators.B2I, I256, 0);
-    }
-
     @Override
     protected void unscaledRow(int r, float[] dst, int off) {
         int s = r * blocksPerRow;
         for (int blk = 0; blk < blocksPerRow; blk++) {
             int o = off + blk * QK;
-            IntVector b0 = bytes(s + blk, 0), b1 = bytes(s + blk, 1);
-            low(b0).intoArray(dst, o);
-            low(b1).intoArray(dst, o + 8);
-            high(b0).intoArray(dst, o + 16);
-            high(b1).intoArray(dst, o + 24);
+            for (int half = 0; half < 2; half++) {
+                IntVector b = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16 + half * 8)
+                        .convertShape(VectorOperators.B2I, I256, 0);
+                ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).intoArray(dst, o + half * 8);
+                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .intoArray(dst, o + 16 + half * 8);
+            }
         }
     }
 
     @Override
     protected void multiplyOne(float[] x, float[] out, int r0, int r1) {
+        float[] tmp = new float[8];
         for (int r = r0; r < r1; r++) {
             FloatVector acc = FloatVector.zero(F);
             int s = r * blocksPerRow;
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                IntVector b0 = bytes(s + blk, 0), b1 = bytes(s + blk, 1);
-                FloatVector t = blockSum(low(b0), low(b1), high(b0), high(b1), x, blk * QK);
+                int xc = blk * QK;
+                IntVector b0 = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16)
+                        .convertShape(VectorOperators.B2I, I256, 0);
+                IntVector b1 = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16 + 8)
+                        .convertShape(VectorOperators.B2I, I256, 0);
+                FloatVector t = ((FloatVector) b0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(FloatVector.fromArray(F, x, xc));
+                t = ((FloatVector) b1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 8), t);
+                t = ((FloatVector) b0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 16), t);
+                t = ((FloatVector) b1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 24), t);
                 acc = t.fma(FloatVector.broadcast(F, scales[s + blk]), acc);
             }
-            out[r] = Dot.lanes(acc);
+            acc.intoArray(tmp, 0);
+            out[r] = Dot.sum8(tmp, 0);
         }
     }
 

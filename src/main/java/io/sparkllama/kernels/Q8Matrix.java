@@ -37,30 +37,34 @@ public final class Q8Matrix extends BlockMatrix {
         return q.length + 4L * scales.length;
     }
 
-    /** Eight quants from element {@code i} as floats (exact small integers). */
-    private FloatVector quants(int i) {
-        return (FloatVector) ByteVector.fromArray(B64, q, i).convertShape(VectorOperators.B2F, F, 0);
-    }
-
     @Override
     protected void unscaledRow(int r, float[] dst, int off) {
         int e = r * cols;
         for (int c = 0; c < cols; c += L) {
-            quants(e + c).intoArray(dst, off + c);
+            ((FloatVector) ByteVector.fromArray(B64, q, e + c).convertShape(VectorOperators.B2F, F, 0)).intoArray(dst, off + c);
         }
     }
 
     @Override
     protected void multiplyOne(float[] x, float[] out, int r0, int r1) {
+        float[] tmp = new float[L];
         for (int r = r0; r < r1; r++) {
             FloatVector acc = FloatVector.zero(F);
             int e = r * cols, s = r * blocksPerRow;
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                int c = e + blk * QK;
-                FloatVector t = blockSum(quants(c), quants(c + 8), quants(c + 16), quants(c + 24), x, blk * QK);
+                int c = e + blk * QK, xc = blk * QK;
+                FloatVector t = ((FloatVector) ByteVector.fromArray(B64, q, c).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, x, xc));
+                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 8).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 8), t);
+                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 16).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 16), t);
+                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 24).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xc + 24), t);
                 acc = t.fma(FloatVector.broadcast(F, scales[s + blk]), acc);
             }
-            out[r] = Dot.lanes(acc);
+            acc.intoArray(tmp, 0);
+            out[r] = Dot.sum8(tmp, 0);
         }
     }
 

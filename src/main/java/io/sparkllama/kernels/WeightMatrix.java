@@ -6,18 +6,17 @@ import io.sparkllama.format.GgmlType;
  * A weight matrix of {@code rows x cols} in one storage type, and its matrix products.
  *
  * <p>{@link #multiply} computes {@code out[b*rows + r] = W[r] . x[b*cols ..]} for a batch of
- * activation rows, in the reduction order documented on {@link Dot}. A batch of one uses a fused
- * kernel that decodes weights on the fly; larger batches decode a few rows at a time into a
- * float scratch and run the shared F32 micro-kernels over every activation row, so each weight
- * is decoded once per call. Decoding is exact, so both paths give the same bits.
+ * activation rows. By default a few rows at a time are decoded (exactly) into a float scratch
+ * and the shared F32 micro-kernels of {@link Dot} run over every activation row, so each weight
+ * is decoded once per call; types with faster paths override it, keeping the same reduction
+ * order for every batch size.
  *
- * <p>{@link #multiplyScalar} is the plain-loop twin (double accumulation) that tests check the
- * vector kernels against.
+ * <p>{@link #multiplyScalar} is the plain-loop twin (double accumulation over
+ * {@link #scalarWeight}) that tests check the vector kernels against.
  */
 public abstract class WeightMatrix {
     /** Rows decoded per scratch block in the batched path. */
     static final int ROW_BLOCK = 4;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     protected final String name;
     protected final int rows;
@@ -53,19 +52,12 @@ public abstract class WeightMatrix {
     /** Decodes rows {@code [row, row+n)} into {@code dst[off ..]}, exactly. */
     public abstract void decodeRows(int row, int n, float[] dst, int off);
 
-    /** Batch-of-one product for rows {@code [r0, r1)}: {@code out[r] = W[r] . x[0 .. cols)}. */
-    protected abstract void multiplyOne(float[] x, float[] out, int r0, int r1);
-
     /**
      * {@code out[b*rows + r] = W[r] . x[b*cols .. (b+1)*cols)} for rows {@code [r0, r1)} and
      * {@code b < batch}. Different row ranges may run concurrently.
      */
     public void multiply(float[] x, int batch, float[] out, int r0, int r1) {
-        if (batch == 1) {
-            multiplyOne(x, out, r0, r1);
-            return;
-        }
-        float[] scratch = scratch(ROW_BLOCK * cols);
+        float[] scratch = ThreadBuffers.floats(ThreadBuffers.WEIGHTS, ROW_BLOCK * cols);
         for (int r = r0; r < r1; r += ROW_BLOCK) {
             int n = Math.min(ROW_BLOCK, r1 - r);
             decodeRows(r, n, scratch, 0);
@@ -87,16 +79,6 @@ public abstract class WeightMatrix {
                 out[b * rows + r] = (float) s;
             }
         }
-    }
-
-    /** A per-thread float scratch of at least {@code n} elements. */
-    static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
-        if (s.length < n) {
-            s = new float[n];
-            SCRATCH.set(s);
-        }
-        return s;
     }
 
     @Override

@@ -1,17 +1,14 @@
 package io.sparkllama.model;
 
 import io.sparkllama.format.Half;
-import io.sparkllama.kernels.Dot;
+import io.sparkllama.kernels.Attention;
 import io.sparkllama.kernels.HalfVectors;
-import jdk.incubator.vector.FloatVector;
-
-import static io.sparkllama.kernels.Dot.F;
-import static io.sparkllama.kernels.Dot.L;
 
 /**
- * KV cache in IEEE half precision: half the memory of F32, keys and values rounded to nearest
- * on store (values beyond the half range saturate to its largest finite value so the cache
- * never holds infinities).
+ * KV cache in IEEE half precision, in the layout described on {@link KvCache}: half the memory of
+ * F32. Keys and values are rounded to nearest on store; values beyond the half range saturate to
+ * its largest finite value, so the cache never holds infinities. Attention widens the positions
+ * it reads into a float scratch and runs the float kernels.
  */
 final class F16KvCache extends KvCache {
     private static final short MAX_HALF = 0x7BFF;
@@ -43,9 +40,9 @@ final class F16KvCache extends KvCache {
         int i = index(layer, slot);
         short[] kd = keys[i], vd = values[i];
         int base = pos * kvDim;
-        for (int j = 0; j < kvDim; j++) {
-            kd[base + j] = toHalf(k[ko + j]);
-            vd[base + j] = toHalf(v[vo + j]);
+        for (int d = 0; d < kvDim; d++) {
+            kd[d * context + pos] = toHalf(k[ko + d]);
+            vd[base + d] = toHalf(v[vo + d]);
         }
     }
 
@@ -55,40 +52,23 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void scoreKeys(int layer, int slot, int kvOffset, float[] q, int qo, float[] scores, int n) {
+    void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n) {
         short[] k = keys[index(layer, slot)];
-        int full = headSize & -L;
-        for (int t = 0; t < n; t++) {
-            int base = t * kvDim + kvOffset;
-            FloatVector acc = FloatVector.zero(F);
-            for (int c = 0; c < full; c += L) {
-                acc = HalfVectors.toFloat(k, base + c).fma(FloatVector.fromArray(F, q, qo + c), acc);
-            }
-            float s = Dot.lanes(acc);
-            for (int c = full; c < headSize; c++) {
-                s = Math.fma(Half.toFloat(k[base + c]), q[qo + c], s);
-            }
-            scores[t] = s;
+        float[] f = Scratch.floats(headSize * n);
+        int base = kvHead * headSize * context;
+        for (int d = 0; d < headSize; d++) {
+            HalfVectors.toFloat(k, base + d * context, f, d * n, n);
         }
+        Attention.scores(f, 0, n, q, qo, headSize, scores, n);
     }
 
     @Override
     void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo) {
         short[] v = values[index(layer, slot)];
-        int full = headSize & -L;
-        for (int c = 0; c < full; c += L) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int t = 0; t < n; t++) {
-                acc = HalfVectors.toFloat(v, t * kvDim + kvOffset + c).fma(FloatVector.broadcast(F, scores[t]), acc);
-            }
-            acc.intoArray(out, oo + c);
+        float[] f = Scratch.floats(headSize * n);
+        for (int t = 0; t < n; t++) {
+            HalfVectors.toFloat(v, t * kvDim + kvOffset, f, t * headSize, headSize);
         }
-        for (int c = full; c < headSize; c++) {
-            float acc = 0f;
-            for (int t = 0; t < n; t++) {
-                acc = Math.fma(Half.toFloat(v[t * kvDim + kvOffset + c]), scores[t], acc);
-            }
-            out[oo + c] = acc;
-        }
+        Attention.weightedSum(f, 0, headSize, scores, n, headSize, out, oo);
     }
 }

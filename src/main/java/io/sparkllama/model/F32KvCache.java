@@ -1,12 +1,8 @@
 package io.sparkllama.model;
 
-import io.sparkllama.kernels.Dot;
-import jdk.incubator.vector.FloatVector;
+import io.sparkllama.kernels.Attention;
 
-import static io.sparkllama.kernels.Dot.F;
-import static io.sparkllama.kernels.Dot.L;
-
-/** KV cache in float. */
+/** KV cache in float, in the layout described on {@link KvCache}. */
 final class F32KvCache extends KvCache {
     private final float[][] keys;
     private final float[][] values;
@@ -25,7 +21,10 @@ final class F32KvCache extends KvCache {
     @Override
     void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo) {
         int i = index(layer, slot);
-        System.arraycopy(k, ko, keys[i], pos * kvDim, kvDim);
+        float[] kd = keys[i];
+        for (int d = 0; d < kvDim; d++) {
+            kd[d * context + pos] = k[ko + d];
+        }
         System.arraycopy(v, vo, values[i], pos * kvDim, kvDim);
     }
 
@@ -35,30 +34,12 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void scoreKeys(int layer, int slot, int kvOffset, float[] q, int qo, float[] scores, int n) {
-        float[] k = keys[index(layer, slot)];
-        for (int t = 0; t < n; t++) {
-            scores[t] = Dot.dot(q, qo, k, t * kvDim + kvOffset, headSize);
-        }
+    void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n) {
+        Attention.scores(keys[index(layer, slot)], kvHead * headSize * context, context, q, qo, headSize, scores, n);
     }
 
     @Override
     void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo) {
-        float[] v = values[index(layer, slot)];
-        int full = headSize & -L;
-        for (int c = 0; c < full; c += L) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int t = 0; t < n; t++) {
-                acc = FloatVector.fromArray(F, v, t * kvDim + kvOffset + c).fma(FloatVector.broadcast(F, scores[t]), acc);
-            }
-            acc.intoArray(out, oo + c);
-        }
-        for (int c = full; c < headSize; c++) {
-            float acc = 0f;
-            for (int t = 0; t < n; t++) {
-                acc = Math.fma(v[t * kvDim + kvOffset + c], scores[t], acc);
-            }
-            out[oo + c] = acc;
-        }
+        Attention.weightedSum(values[index(layer, slot)], kvOffset, kvDim, scores, n, headSize, out, oo);
     }
 }

@@ -9,6 +9,12 @@ import java.util.Locale;
  * slot, {@code context x kvDim} keys and as many values. A sequence owns one slot while it runs;
  * attention for a token reads only its own slot, so what other slots hold never changes a
  * result.
+ *
+ * <p>Keys are stored transposed, {@code [kvDim][context]} (one row per key dimension, positions
+ * along the row), so the scores of eight positions come from one vector fma per key dimension
+ * with no horizontal sums: {@code score[t] = sum over d, in order, of k[d][t] * q[d]}. Values
+ * are stored {@code [context][kvDim]}, and the weighted sum runs over positions in order with the
+ * head dimensions in the lanes.
  */
 public abstract class KvCache {
     /** Element type of the cache. */
@@ -89,13 +95,19 @@ public abstract class KvCache {
     /** Copies positions {@code [0, length)} of every layer from one slot to another. */
     public final void copyPrefix(int fromSlot, int toSlot, int length) {
         for (int l = 0; l < layers; l++) {
-            System.arraycopy(array(l, fromSlot, true), 0, array(l, toSlot, true), 0, length * kvDim);
+            Object from = array(l, fromSlot, true), to = array(l, toSlot, true);
+            for (int d = 0; d < kvDim; d++) {
+                System.arraycopy(from, d * context, to, d * context, length);
+            }
             System.arraycopy(array(l, fromSlot, false), 0, array(l, toSlot, false), 0, length * kvDim);
         }
     }
 
-    /** {@code scores[t] = q . key[t]} for t in {@code [0, n)} of the given head's key/value head. */
-    abstract void scoreKeys(int layer, int slot, int kvOffset, float[] q, int qo, float[] scores, int n);
+    /**
+     * {@code scores[t] = q . key[t]} for t in {@code [0, n)} of key/value head {@code kvHead}: per
+     * position, fmas over the head's dimensions in order.
+     */
+    abstract void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n);
 
     /** {@code out = sum_t scores[t] * value[t]} over t in {@code [0, n)}, sequentially in t. */
     abstract void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo);
@@ -105,14 +117,14 @@ public abstract class KvCache {
      * of its slot: scaled dot products, softmax, weighted sum of values into {@code out[oo ..]}.
      */
     final void attend(int layer, int slot, int pos, int head, float[] q, int qo, float[] out, int oo, float[] scores) {
-        int kvOffset = (head / kvGroup) * headSize;
+        int kvHead = head / kvGroup;
         int n = pos + 1;
-        scoreKeys(layer, slot, kvOffset, q, qo, scores, n);
+        scoreKeys(layer, slot, kvHead, q, qo, scores, n);
         for (int t = 0; t < n; t++) {
             scores[t] /= scoreScale;
         }
         Ops.softmax(scores, 0, n);
-        sumValues(layer, slot, kvOffset, scores, n, out, oo);
+        sumValues(layer, slot, kvHead * headSize, scores, n, out, oo);
     }
 
     protected final int index(int layer, int slot) {

@@ -85,7 +85,7 @@ public final class LlamaModel {
             }
             Parallel.multiply(pool, new WeightMatrix[] {w.gate(), w.up()}, s.xb, n, new float[][] {s.hb, s.hb2});
             for (int i = 0; i < n; i++) {
-                Ops.swiGlu(s.hb, s.hb2, i * hidden, hidden);
+                Ops.swiGlu(s.hb, s.hb2, i * hidden, hidden, s.expScratch);
             }
             Parallel.multiply(pool, w.down(), s.hb, n, s.xb2);
             for (int i = 0; i < n; i++) {

@@ -1,12 +1,10 @@
 package io.sparkllama.kernels;
 
 import io.sparkllama.format.Half;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
-import static io.sparkllama.kernels.Dot.F;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,8 +17,11 @@ class ExpAndHalfTest {
             x[i] = i < 64 ? new float[] {0f, -0f, 1f, -1f, 88.37f, -87.3f, 100f, -1000f}[i % 8] : (float) (rnd.nextDouble() * 180 - 90);
         }
         float[] v = new float[x.length];
-        for (int i = 0; i < x.length; i += 8) {
-            Exp.exp(FloatVector.fromArray(F, x, i)).intoArray(v, i);
+        Exp.exp(x, 0, v, 0, x.length, 0f, 1f);
+        float[] shifted = new float[x.length];
+        Exp.exp(x, 0, shifted, 0, x.length - 3, 2f, -0.5f); // with a shift and scale, and a scalar tail
+        for (int i = 0; i < x.length - 3; i++) {
+            assertEquals(Float.floatToRawIntBits(Exp.exp((x[i] - 2f) * -0.5f)), Float.floatToRawIntBits(shifted[i]));
         }
         for (int i = 0; i < x.length; i++) {
             float s = Exp.exp(x[i]);
@@ -41,9 +42,7 @@ class ExpAndHalfTest {
             all[i] = (short) i;
         }
         float[] vec = new float[all.length];
-        for (int i = 0; i < all.length; i += 8) {
-            HalfVectors.toFloat(all, i).intoArray(vec, i);
-        }
+        HalfVectors.toFloat(all, 0, vec, 0, all.length);
         for (int i = 0; i < all.length; i++) {
             short h = (short) i;
             float f = Half.toFloat(h);
@@ -105,7 +104,7 @@ class ExpAndHalfTest {
             }
             assertEquals(1.0, sum, 1e-5);
             float[] a = x.clone(), b = w.clone();
-            Ops.swiGlu(a, b, 0, n);
+            Ops.swiGlu(a, b, 0, n, new float[n]);
             for (int i = 0; i < n; i++) {
                 double silu = x[i] / (1 + Math.exp(-x[i]));
                 assertEquals(silu * w[i], a[i], 1e-5 * Math.abs(silu * w[i]) + 1e-6);

@@ -1,0 +1,24 @@
+package io.sparkllama.kernels;
+
+/**
+ * Per-thread float scratch buffers for kernels, grown on demand and reused, so a kernel call
+ * allocates nothing. Each use site takes its own slot so buffers never alias.
+ */
+final class ThreadBuffers {
+    /** Decoded weight rows. */
+    static final int WEIGHTS = 0;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private ThreadBuffers() {
+    }
+
+    /** Buffer {@code slot} of this thread, at least {@code n} floats long (contents unspecified). */
+    static float[] floats(int slot, int n) {
+        float[][] all = BUFFERS.get();
+        if (all[slot].length < n) {
+            all[slot] = new float[n];
+        }
+        return all[slot];
+    }
+}
