@@ -16,7 +16,7 @@ import java.util.Set;
 final class BenchCommand implements Command {
     @Override
     public Set<String> valued() {
-        return Set.of("model", "tokenizer", "batch", "prompt-tokens", "gen-tokens", "threads", "kv", "prefill-chunk");
+        return Set.of("model", "tokenizer", "batch", "prompt-tokens", "gen-tokens", "threads", "kv", "prefill-chunk", "reps");
     }
 
     @Override
@@ -35,6 +35,7 @@ final class BenchCommand implements Command {
                 + "  --threads N           compute threads (default: all cores)\n"
                 + "  --kv f32|f16          KV cache element type (default f32)\n"
                 + "  --prefill-chunk N     prompt tokens per forward step (default 64)\n"
+                + "  --reps N              measured repetitions after a warm-up; the best is reported (default 3)\n"
                 + "Prints one JSON object per batch size: weight_type, threads, batch, prefill_tok_s, decode_tok_s\n"
                 + "(all sequences together), ms_per_step, peak_heap_mb.\n";
     }
@@ -45,6 +46,7 @@ final class BenchCommand implements Command {
         int prompt = o.intValue("prompt-tokens", 128, 1, 1 << 20);
         int gen = o.intValue("gen-tokens", 128, 1, 1 << 20);
         int chunk = o.intValue("prefill-chunk", 64, 1, 4096);
+        int reps = o.intValue("reps", 3, 1, 100);
         KvCache.Type kv = kvType(o);
         int[] batches = batchList(o.get("batch") == null ? "1" : o.get("batch"));
         LoadedModel m = ModelLoader.load(Cli.requireFile(o, "model"), Cli.optionalFile(o, "tokenizer"));
@@ -52,7 +54,7 @@ final class BenchCommand implements Command {
         try (ComputePool pool = new ComputePool(threads, "llama-bench")) {
             Benchmark bench = new Benchmark(m.model(), pool, kv, chunk);
             for (int b : batches) {
-                Benchmark.Result r = bench.run(b, prompt, gen);
+                Benchmark.Result r = bench.run(b, prompt, gen, reps);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", m.path().getFileName().toString());
                 row.put("weight_type", m.model().weights().layers()[0].wq().type().name());
@@ -61,6 +63,7 @@ final class BenchCommand implements Command {
                 row.put("prompt_tokens", prompt);
                 row.put("gen_tokens", gen);
                 row.put("kv", kv.name());
+                row.put("reps", reps);
                 row.put("prefill_tok_s", round(r.prefillTokS()));
                 row.put("decode_tok_s", round(r.decodeTokS()));
                 row.put("ms_per_step", round(r.msPerStep()));

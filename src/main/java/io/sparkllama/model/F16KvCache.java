@@ -59,16 +59,16 @@ final class F16KvCache extends KvCache {
         for (int d = 0; d < headSize; d++) {
             HalfVectors.toFloat(k, base + d * context, f, d * n, n);
         }
-        Attention.scores(f, 0, n, q, qo, headSize, scores, n);
+        Attention.scores(f, 0, n, q, qo, headSize, kvGroup, scores, n);
     }
 
     @Override
-    void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo) {
+    void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo) {
         short[] v = values[index(layer, slot)];
         float[] f = Scratch.floats(headSize * n);
         for (int t = 0; t < n; t++) {
-            HalfVectors.toFloat(v, t * kvDim + kvOffset, f, t * headSize, headSize);
+            HalfVectors.toFloat(v, t * kvDim + kvHead * headSize, f, t * headSize, headSize);
         }
-        Attention.weightedSum(f, 0, headSize, scores, n, headSize, out, oo);
+        Attention.weightedSum(f, 0, headSize, scores, n, headSize, kvGroup, out, oo);
     }
 }

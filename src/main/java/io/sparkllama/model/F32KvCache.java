@@ -35,11 +35,11 @@ final class F32KvCache extends KvCache {
 
     @Override
     void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n) {
-        Attention.scores(keys[index(layer, slot)], kvHead * headSize * context, context, q, qo, headSize, scores, n);
+        Attention.scores(keys[index(layer, slot)], kvHead * headSize * context, context, q, qo, headSize, kvGroup, scores, n);
     }
 
     @Override
-    void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo) {
-        Attention.weightedSum(values[index(layer, slot)], kvOffset, kvDim, scores, n, headSize, out, oo);
+    void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo) {
+        Attention.weightedSum(values[index(layer, slot)], kvHead * headSize, kvDim, scores, n, headSize, kvGroup, out, oo);
     }
 }

@@ -20,7 +20,6 @@ public final class ForwardState {
     final float[] hb2;
     final float[] finalRows;
     final float[] logits;
-    final float[] expScratch;
 
     ForwardState(LlamaConfig c, int maxTokens, int maxLogits) {
         if (maxTokens <= 0 || maxLogits <= 0) {
@@ -40,7 +39,6 @@ public final class ForwardState {
         hb2 = new float[maxTokens * c.hiddenDim()];
         finalRows = new float[maxLogits * dim];
         logits = new float[(int) Math.min(Integer.MAX_VALUE - 64, (long) maxLogits * c.vocabSize())];
-        expScratch = new float[c.hiddenDim()];
     }
 
     /** Logits of the last step: row {@code r} (as returned by {@link TokenBatch#add}) at {@code r * vocabSize}. */

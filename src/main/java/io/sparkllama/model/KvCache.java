@@ -104,27 +104,36 @@ public abstract class KvCache {
     }
 
     /**
-     * {@code scores[t] = q . key[t]} for t in {@code [0, n)} of key/value head {@code kvHead}: per
-     * position, fmas over the head's dimensions in order.
+     * Scores of the {@code kvGroup} query heads of key/value head {@code kvHead} (their vectors
+     * {@code headSize} apart from {@code q[qo]}) against positions {@code [0, n)}:
+     * {@code scores[g*n + t]}, each an fma chain over the head's dimensions in order.
      */
     abstract void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n);
 
-    /** {@code out = sum_t scores[t] * value[t]} over t in {@code [0, n)}, sequentially in t. */
-    abstract void sumValues(int layer, int slot, int kvOffset, float[] scores, int n, float[] out, int oo);
+    /** Weighted sums of values for the {@code kvGroup} heads of {@code kvHead}, in position order, into {@code out[oo + g*headSize ..]}. */
+    abstract void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo);
 
     /**
-     * Causal attention of one query head at position {@code pos} over positions {@code 0..pos}
-     * of its slot: scaled dot products, softmax, weighted sum of values into {@code out[oo ..]}.
+     * Causal attention of the query heads sharing key/value head {@code kvHead}, for the token at
+     * {@code pos} of {@code slot}: scaled dot products over positions {@code 0..pos}, softmax,
+     * weighted sum of values. Each key and value is read once for the whole group.
+     * {@code scores} holds at least {@code kvGroup * (pos + 1)} floats.
      */
-    final void attend(int layer, int slot, int pos, int head, float[] q, int qo, float[] out, int oo, float[] scores) {
-        int kvHead = head / kvGroup;
+    final void attend(int layer, int slot, int pos, int kvHead, float[] q, int qo, float[] out, int oo, float[] scores) {
         int n = pos + 1;
         scoreKeys(layer, slot, kvHead, q, qo, scores, n);
-        for (int t = 0; t < n; t++) {
-            scores[t] /= scoreScale;
+        for (int i = 0; i < kvGroup * n; i++) {
+            scores[i] /= scoreScale;
         }
-        Ops.softmax(scores, 0, n);
-        sumValues(layer, slot, kvHead * headSize, scores, n, out, oo);
+        for (int g = 0; g < kvGroup; g++) {
+            Ops.softmax(scores, g * n, n);
+        }
+        sumValues(layer, slot, kvHead, scores, n, out, oo);
+    }
+
+    /** Query heads per key/value head. */
+    final int kvGroup() {
+        return kvGroup;
     }
 
     protected final int index(int layer, int slot) {

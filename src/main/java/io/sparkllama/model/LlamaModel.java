@@ -19,6 +19,8 @@ import io.sparkllama.kernels.WeightMatrix;
 public final class LlamaModel {
     /** Multiply-adds below which attention runs on the calling thread. */
     private static final long MIN_PARALLEL_ATTENTION = 1 << 15;
+    /** Activations below which per-token operations (norms, rotary, SwiGLU) run on the calling thread. */
+    private static final long MIN_PARALLEL_ELEMENTWISE = 1 << 14;
     private static final ComputePool SERIAL = new ComputePool(1, "serial");
 
     private final LlamaConfig config;
@@ -56,41 +58,38 @@ public final class LlamaModel {
         check(batch, cache, s);
         LlamaConfig c = config;
         int dim = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim(), hs = c.headSize(), heads = c.heads();
+        ComputePool tokenPool = (long) n * hidden < MIN_PARALLEL_ELEMENTWISE ? SERIAL : pool;
 
         for (int i = 0; i < n; i++) {
             weights.tokenEmbedding().decodeRows(batch.token(i), 1, s.x, i * dim);
         }
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights w = weights.layers()[l];
-            for (int i = 0; i < n; i++) {
-                Ops.rmsNorm(s.xb, i * dim, s.x, i * dim, w.attnNorm(), dim, c.rmsEps());
-            }
+            int layer = l;
+            tokenPool.run(n, i -> Ops.rmsNorm(s.xb, i * dim, s.x, i * dim, w.attnNorm(), dim, c.rmsEps()));
             Parallel.multiply(pool, new WeightMatrix[] {w.wq(), w.wk(), w.wv()}, s.xb, n, new float[][] {s.q, s.k, s.v});
-            for (int i = 0; i < n; i++) {
+            tokenPool.run(n, i -> {
                 int pos = batch.position(i);
                 rope.apply(s.q, i * dim, heads, hs, pos);
                 rope.apply(s.k, i * kvDim, c.kvHeads(), hs, pos);
-                cache.store(l, batch.slot(i), pos, s.k, i * kvDim, s.v, i * kvDim);
-            }
-            int layer = l;
-            attentionPool(pool, batch).run(n * heads, task -> {
-                int i = task / heads, h = task % heads;
-                float[] scores = Scratch.scores(batch.position(i) + 1);
-                cache.attend(layer, batch.slot(i), batch.position(i), h, s.q, i * dim + h * hs, s.att, i * dim + h * hs, scores);
+                cache.store(layer, batch.slot(i), pos, s.k, i * kvDim, s.v, i * kvDim);
+            });
+            int kvHeads = c.kvHeads(), group = c.kvGroup();
+            attentionPool(pool, batch).run(n * kvHeads, task -> {
+                int i = task / kvHeads, kvh = task % kvHeads;
+                int qo = i * dim + kvh * group * hs;
+                float[] scores = Scratch.scores(group * (batch.position(i) + 1));
+                cache.attend(layer, batch.slot(i), batch.position(i), kvh, s.q, qo, s.att, qo, scores);
             });
             Parallel.multiply(pool, w.wo(), s.att, n, s.xb2);
-            for (int i = 0; i < n; i++) {
+            tokenPool.run(n, i -> {
                 Ops.add(s.x, s.xb2, i * dim, dim);
                 Ops.rmsNorm(s.xb, i * dim, s.x, i * dim, w.ffnNorm(), dim, c.rmsEps());
-            }
+            });
             Parallel.multiply(pool, new WeightMatrix[] {w.gate(), w.up()}, s.xb, n, new float[][] {s.hb, s.hb2});
-            for (int i = 0; i < n; i++) {
-                Ops.swiGlu(s.hb, s.hb2, i * hidden, hidden, s.expScratch);
-            }
+            tokenPool.run(n, i -> Ops.swiGlu(s.hb, s.hb2, i * hidden, hidden, Scratch.floats(hidden)));
             Parallel.multiply(pool, w.down(), s.hb, n, s.xb2);
-            for (int i = 0; i < n; i++) {
-                Ops.add(s.x, s.xb2, i * dim, dim);
-            }
+            tokenPool.run(n, i -> Ops.add(s.x, s.xb2, i * dim, dim));
         }
         int rows = 0;
         for (int i = 0; i < n; i++) {

@@ -80,6 +80,30 @@ class EngineTest {
     }
 
     @Test
+    void f16KvCacheKeepsTheGreedyReferences() {
+        try (Engine e = new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(5).withThreads(2).withKvType(KvCache.Type.F16))) {
+            List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+            for (Map<String, Object> ref : refs) {
+                int[] prompt = Shared.ints(ref.get("prompt_tokens"));
+                int max = ((Number) ref.get("steps")).intValue() - prompt.length + 1;
+                futures.add(e.submit(GenerationRequest.ofTokens(prompt, SamplingParams.GREEDY.withMaxTokens(max))));
+            }
+            int identical = 0;
+            for (int i = 0; i < refs.size(); i++) {
+                int[] want = Shared.ints(refs.get(i).get("generated_tokens"));
+                int[] got = futures.get(i).join().tokens();
+                int same = 0;
+                while (same < Math.min(want.length, got.length) && want[same] == got[same]) {
+                    same++;
+                }
+                assertTrue(same >= 100, "reference " + i + " agrees for only " + same + " tokens with an F16 cache");
+                identical += java.util.Arrays.equals(want, got) ? 1 : 0;
+            }
+            assertTrue(identical >= 3, identical + " of 5 references identical with an F16 cache");
+        }
+    }
+
+    @Test
     void sampledOutputsAreTheSameAloneAndInABatchOf16() {
         List<GenerationRequest> requests = sampledRequests(20);
         List<GenerationResult> alone, batched, otherThreads;

@@ -1,0 +1,57 @@
+package io.sparkllama.kernels;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Grouped attention kernels equal the one-head kernels bit for bit, and a plain scalar reference within rounding. */
+class AttentionTest {
+    @Test
+    void groupedHeadsEqualSingleHeadsAndTheScalarReference() {
+        Random rnd = new Random(7);
+        for (int hs : new int[] {8, 12, 48, 64, 72}) {
+            for (int n : new int[] {1, 7, 8, 16, 17, 33, 100}) {
+                for (int heads : new int[] {1, 2, 3, 4, 5, 8}) {
+                    int stride = n + 5;
+                    float[] k = RandomMatrices.vector(hs * stride + 3, rnd);
+                    float[] v = RandomMatrices.vector(n * (hs + 2) + 3, rnd);
+                    float[] q = RandomMatrices.vector(heads * hs, rnd);
+                    float[] grouped = new float[heads * n];
+                    Attention.scores(k, 3, stride, q, 0, hs, heads, grouped, n);
+                    float[] weights = RandomMatrices.vector(heads * n, rnd);
+                    float[] outGrouped = new float[heads * hs];
+                    Attention.weightedSum(v, 3, hs + 2, weights, n, hs, heads, outGrouped, 0);
+                    for (int g = 0; g < heads; g++) {
+                        float[] one = new float[n];
+                        Attention.scores(k, 3, stride, q, g * hs, hs, 1, one, n);
+                        float[] w = new float[n];
+                        System.arraycopy(weights, g * n, w, 0, n);
+                        float[] outOne = new float[hs];
+                        Attention.weightedSum(v, 3, hs + 2, w, n, hs, 1, outOne, 0);
+                        for (int t = 0; t < n; t++) {
+                            assertEquals(Float.floatToRawIntBits(one[t]), Float.floatToRawIntBits(grouped[g * n + t]));
+                            double ref = 0, mag = 0;
+                            for (int d = 0; d < hs; d++) {
+                                ref += (double) k[3 + d * stride + t] * q[g * hs + d];
+                                mag += Math.abs((double) k[3 + d * stride + t] * q[g * hs + d]);
+                            }
+                            assertTrue(Math.abs(ref - one[t]) <= hs * 0x1p-24 * mag + 1e-30, "score " + t);
+                        }
+                        for (int c = 0; c < hs; c++) {
+                            assertEquals(Float.floatToRawIntBits(outOne[c]), Float.floatToRawIntBits(outGrouped[g * hs + c]));
+                            double ref = 0, mag = 0;
+                            for (int t = 0; t < n; t++) {
+                                ref += (double) v[3 + t * (hs + 2) + c] * w[t];
+                                mag += Math.abs((double) v[3 + t * (hs + 2) + c] * w[t]);
+                            }
+                            assertTrue(Math.abs(ref - outOne[c]) <= n * 0x1p-24 * mag + 1e-30, "value " + c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
