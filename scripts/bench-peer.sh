@@ -3,6 +3,8 @@
 # same GGUF files and thread count, and prints a markdown table on stdout (JSON lines of both
 # tools go to target/bench-results/).
 #   scripts/bench-peer.sh [--models stories15M-f32,stories110M-q8_0] [--batch 1,8,32] [--threads 2]
+#                         [--gen-tokens 128] [--reps 3]
+# --gen-tokens sets the tokens per sequence of the batched runs (shorter for big models).
 # Models are written by scripts/bench-models.sh into target/bench-models when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,11 +13,15 @@ shared="${SHARED_DIR:-$root/../shared}"
 models="stories15M-f32,stories15M-q8_0,stories110M-f32,stories110M-q8_0"
 batches="1"
 threads="$(nproc)"
+gen=128
+reps=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
     --batch) batches="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --gen-tokens) gen="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -41,22 +47,23 @@ peer() {
 }
 
 # Single stream: decode positions 32..256 for both (the peer's differential method over n0=32, n=256).
-# Batches: short prompts (8 tokens here, ~6 in the peer's requests) and 128 new tokens per
-# sequence; the peer's differential rate (n0=16, n=128) leaves out its prompt processing.
+# Batches: short prompts (8 tokens here, ~6 in the peer's requests) and --gen-tokens new tokens
+# per sequence; the peer's differential rate (n0=16) leaves out its prompt processing. Both
+# report the best of --reps repetitions.
 echo "| model | batch | threads | spark-llama decode tok/s | llama.cpp decode tok/s | ratio | spark-llama prefill tok/s | ms/step |"
 echo "|---|---|---|---|---|---|---|---|"
 for m in "${model_list[@]}"; do
   file="$model_dir/$m.gguf"
   for b in "${batch_list[@]}"; do
     if [ "$b" = 1 ]; then
-      ours="$("$root/scripts/llama" bench --model "$file" --batch 1 --threads "$threads" \
+      ours="$("$root/scripts/llama" bench --model "$file" --batch 1 --threads "$threads" --reps "$reps" \
               --prompt-tokens 32 --gen-tokens 224 2>>"$out/ours.log")"
-      r="$(peer single "$file" --threads "$threads" -n 256 --n0 32 --reps 3)"
+      r="$(peer single "$file" --threads "$threads" -n 256 --n0 32 --reps "$reps")"
       theirs="$(echo "$r" | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')"
     else
-      ours="$("$root/scripts/llama" bench --model "$file" --batch "$b" --threads "$threads" \
-              --prompt-tokens 8 --gen-tokens 128 2>>"$out/ours.log")"
-      r="$(peer parallel "$file" --threads "$threads" --np "$b" -n 128 --n0 16 --reps 2 --ctx-per-seq 256)"
+      ours="$("$root/scripts/llama" bench --model "$file" --batch "$b" --threads "$threads" --reps "$reps" \
+              --prompt-tokens 8 --gen-tokens "$gen" 2>>"$out/ours.log")"
+      r="$(peer parallel "$file" --threads "$threads" --np "$b" -n "$gen" --n0 16 --reps "$reps" --ctx-per-seq 256)"
       theirs="$(echo "$r" | sed -n 's/.*differential_tok_s=\([0-9.]*\).*/\1/p')"
     fi
     echo "$ours" >> "$out/ours.jsonl"

@@ -34,3 +34,25 @@ jvm_flags() {
   echo "-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
     "--sun-misc-unsafe-memory-access=allow"
 }
+
+# The JVM flags Spark needs on JDK 17+ (its JavaModuleOptions), plus jvm_flags. Works unchanged on 17 and 25.
+spark_jvm_flags() {
+  echo "$(jvm_flags) --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
+    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
+    "--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED" \
+    "--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED" \
+    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED" \
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED" \
+    "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true"
+}
+
+# Builds target/spark-llama.jar when it is missing or older than the sources. $1: the java binary.
+ensure_jar() {
+  local root jar
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  jar="$root/target/spark-llama.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
+    echo "building $jar ..." >&2
+    (cd "$root" && JAVA_HOME="$(java_home_of "$1")" mvn -q -B -Dstyle.color=never -DskipTests package >&2)
+  fi
+}

@@ -91,7 +91,7 @@ final class BatchGeneration {
         GenerationResult r = f.result.join();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("id", f.id);
-        row.put("completion", r.text());
+        row.put("completion", r.error() != null ? null : r.text());
         row.put("prompt_tokens", r.promptTokens());
         row.put("completion_tokens", r.completionTokens());
         row.put("finish_reason", r.finishReason().label());

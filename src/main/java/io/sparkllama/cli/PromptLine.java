@@ -1,10 +1,9 @@
 package io.sparkllama.cli;
 
 import io.sparkllama.engine.GenerationRequest;
-import io.sparkllama.engine.Rng;
+import io.sparkllama.engine.Seeds;
 import io.sparkllama.engine.SamplingParams;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +12,8 @@ import java.util.Map;
  * One line of a {@code --prompts} JSON Lines file: {@code {"id": ..., "prompt": "...", and
  * optionally "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "truncate"}}.
  * Fields a line leaves out come from the command line. A line without a seed gets one derived
- * from the run's seed and its id (or its line number when it has no id), so its output does not
- * depend on the batch it runs in.
+ * from the run's seed and its id (or its line number when it has no id; see {@link Seeds}), so
+ * its output does not depend on the batch it runs in.
  */
 final class PromptLine {
     /** The id to echo: the line's "id" value, or its 1-based line number. */
@@ -45,7 +44,7 @@ final class PromptLine {
                 return new PromptLine(id, null, prompt == null ? "missing \"prompt\"" : "\"prompt\" must be a string");
             }
             long seed = m.containsKey("seed") ? integer(m, "seed", Long.MIN_VALUE, Long.MAX_VALUE)
-                    : Rng.mix(defaults.seed(), m.containsKey("id") ? stableHash(String.valueOf(id)) : lineNumber);
+                    : Seeds.forRow(defaults.seed(), id);
             SamplingParams p = new SamplingParams(
                     m.containsKey("temperature") ? number(m, "temperature") : defaults.temperature(),
                     m.containsKey("top_k") ? (int) integer(m, "top_k", 0, Integer.MAX_VALUE) : defaults.topK(),
@@ -89,15 +88,5 @@ final class PromptLine {
             return out;
         }
         throw new IllegalArgumentException("\"stop\" must be a string or a list of strings");
-    }
-
-    /** FNV-1a over the UTF-8 bytes: the same on every JVM, unlike String.hashCode's spread. */
-    static long stableHash(String s) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xFF;
-            h *= 0x100000001b3L;
-        }
-        return h;
     }
 }

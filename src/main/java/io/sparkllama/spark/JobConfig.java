@@ -1,0 +1,172 @@
+package io.sparkllama.spark;
+
+import io.sparkllama.cli.Json;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * A job's settings: {@code llama.*} keys from a properties file, each overridable by a
+ * {@code key=value} argument; {@code spark.*} keys are passed to the Spark session. Every
+ * {@code llama.*} key must be one this job knows (a typo fails the job before it starts), and
+ * every value is checked when read, with the key named in the error. docs/CONFIGURATION.md lists
+ * the keys.
+ */
+public final class JobConfig {
+    private final Map<String, String> values = new TreeMap<>();
+    private final Map<String, String> known;
+
+    private JobConfig(Map<String, String> known) {
+        this.known = known;
+    }
+
+    /**
+     * Parses {@code [--config FILE] [key=value ...]}; with no {@code --config}, {@code defaultFile}
+     * is read when it exists. {@code known} maps every accepted llama.* key to its default ("" for none).
+     */
+    public static JobConfig parse(String[] args, Path defaultFile, Map<String, String> known) throws IOException {
+        JobConfig c = new JobConfig(known);
+        Path file = defaultFile;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--config needs a file");
+                }
+                file = Path.of(args[++i]);
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException(file + ": no such config file (--config)");
+                }
+            } else if (args[i].contains("=")) {
+                overrides.add(args[i]);
+            } else {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "' (expected --config FILE or key=value)");
+            }
+        }
+        if (file != null && Files.isRegularFile(file)) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            for (String k : p.stringPropertyNames()) {
+                c.put(k.trim(), p.getProperty(k).trim(), file.toString());
+            }
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            c.put(o.substring(0, eq).trim(), o.substring(eq + 1), "the command line");
+        }
+        return c;
+    }
+
+    private void put(String key, String value, String source) {
+        if (key.startsWith("llama.") && !known.containsKey(key)) {
+            throw new IllegalArgumentException("unknown key " + key + " in " + source + " (known: " + String.join(", ", known.keySet()) + ")");
+        }
+        if (!key.startsWith("llama.") && !key.startsWith("spark.")) {
+            throw new IllegalArgumentException("key " + key + " in " + source + " is neither a llama.* nor a spark.* key");
+        }
+        values.put(key, value);
+    }
+
+    public String get(String key) {
+        String v = values.get(key);
+        return v != null ? v : known.getOrDefault(key, "");
+    }
+
+    /** The value, or null when it is empty. */
+    public String optional(String key) {
+        String v = get(key);
+        return v.isEmpty() ? null : v;
+    }
+
+    public String require(String key) {
+        String v = get(key);
+        if (v.isEmpty()) {
+            throw new IllegalArgumentException(key + " is required");
+        }
+        return v;
+    }
+
+    public int getInt(String key, int min, int max) {
+        try {
+            int v = Integer.parseInt(get(key).trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", is '" + get(key) + "'");
+    }
+
+    public long getLong(String key) {
+        try {
+            return Long.parseLong(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, is '" + get(key) + "'");
+        }
+    }
+
+    public double getDouble(String key, double min, double max) {
+        try {
+            double v = Double.parseDouble(get(key).trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a number from " + min + " to " + max + ", is '" + get(key) + "'");
+    }
+
+    public boolean getBoolean(String key) {
+        String v = get(key).trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("true") || v.equals("false")) {
+            return v.equals("true");
+        }
+        throw new IllegalArgumentException(key + " must be true or false, is '" + get(key) + "'");
+    }
+
+    /** A list: a JSON array of strings, or one plain string (empty for none). */
+    public String[] getStrings(String key) {
+        String v = get(key);
+        if (v.isEmpty()) {
+            return new String[0];
+        }
+        if (v.trim().startsWith("[")) {
+            try {
+                List<?> l = (List<?>) Json.parse(v.trim());
+                return l.stream().map(o -> {
+                    if (!(o instanceof String s)) {
+                        throw new IllegalArgumentException(key + " must be a JSON array of strings");
+                    }
+                    return s;
+                }).toArray(String[]::new);
+            } catch (ClassCastException e) {
+                throw new IllegalArgumentException(key + " must be a JSON array of strings");
+            }
+        }
+        return new String[] {v};
+    }
+
+    /** The spark.* settings. */
+    public Map<String, String> sparkSettings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith("spark.")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+}

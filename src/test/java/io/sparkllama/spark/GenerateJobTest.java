@@ -1,0 +1,125 @@
+package io.sparkllama.spark;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The job entry point: configuration, summary, and resume by id. */
+@Timeout(300)
+class GenerateJobTest {
+    private static SparkSession spark;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkTests.local(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static JobConfig config(Path input, Path output, String... more) throws Exception {
+        String[] args = new String[more.length + 6];
+        args[0] = "llama.input=" + input;
+        args[1] = "llama.output=" + output;
+        args[2] = "llama.model=" + SparkTests.MODEL;
+        args[3] = "llama.max.tokens=16";
+        args[4] = "llama.partitions=4";
+        args[5] = "llama.progress.seconds=1";
+        System.arraycopy(more, 0, args, 6, more.length);
+        return JobConfig.parse(args, null, GenerateJob.KEYS);
+    }
+
+    private static Set<Long> ids(Path output) {
+        return spark.read().parquet(output.toString()).select("id").collectAsList().stream()
+                .map(r -> r.getLong(0)).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void resumeAddsOnlyMissingRows() throws Exception {
+        Path input = dir.resolve("resume-in.parquet");
+        Path output = dir.resolve("resume-out");
+        SampleData.write(spark, input.toString(), 120);
+        PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+        GenerateJob.Summary first = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        assertEquals(120, first.rows());
+        assertEquals(120, ids(output).size());
+        Map<Object, List<Object>> complete = SparkTests.byId(spark.read().parquet(output.toString()));
+
+        GenerateJob.Summary again = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        assertEquals(0, again.rows(), "a finished job writes nothing new");
+        assertEquals(120, again.skippedRows());
+        assertEquals(120, spark.read().parquet(output.toString()).count());
+
+        // lose some output files, as if part of the job never ran
+        List<Path> parts;
+        try (var s = Files.list(output)) {
+            parts = s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
+        }
+        assertTrue(parts.size() >= 2, "expected several part files, got " + parts);
+        Set<Long> lost = new TreeSet<>(spark.read().parquet(parts.get(0).toString()).select("id").collectAsList()
+                .stream().map(r -> r.getLong(0)).toList());
+        Files.delete(parts.get(0));
+        assertEquals(120 - lost.size(), ids(output).size());
+
+        GenerateJob.Summary repaired = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        assertEquals(lost.size(), repaired.rows(), "exactly the missing ids are generated again");
+        Dataset<Row> all = spark.read().parquet(output.toString());
+        assertEquals(120, all.count());
+        assertEquals(complete, SparkTests.byId(all), "the restored rows equal the lost ones bit for bit");
+    }
+
+    @Test
+    void summaryAndRefusalToOverwrite() throws Exception {
+        Path input = dir.resolve("sum-in.parquet");
+        Path output = dir.resolve("sum-out");
+        SampleData.write(spark, input.toString(), 40);
+        ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
+        GenerateJob.Summary s = GenerateJob.run(spark, config(input, output), log);
+        assertEquals(40, s.rows());
+        assertEquals(0, s.errorRows());
+        assertTrue(s.generatedTokens() > 0 && s.promptTokens() > 40);
+        assertTrue(s.toJson().contains("\"rows\":40"), s.toJson());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenerateJob.run(spark, config(input, output), log));
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertEquals(40, GenerateJob.run(spark, config(input, output, "llama.overwrite=true"), log).rows());
+    }
+
+    @Test
+    void configErrorsNameTheKey() {
+        Path p = dir.resolve("x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config(p, p, "llama.max.tokenz=5"));
+        assertTrue(e.getMessage().contains("unknown key llama.max.tokenz"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GenerateJob.generator(config(p, p, "llama.temperature=hot")));
+        assertTrue(e.getMessage().contains("llama.temperature"), e.getMessage());
+        java.io.IOException io = assertThrows(java.io.IOException.class,
+                () -> GenerateJob.run(spark, config(p, p, "llama.model=/no/such.gguf"), System.err));
+        assertEquals("/no/such.gguf: no such file", io.getMessage(), "a bad model fails on the driver, before any task");
+    }
+}
