@@ -176,8 +176,15 @@ public final class LlamaGenerator extends Transformer {
             throw new IllegalArgumentException("LlamaGenerator: set the model location (setModel)");
         }
         String tok = value(tokenizer);
-        return new EngineSpec(value(model), tok.isEmpty() ? null : tok, (Integer) value(maxSequences),
+        return new EngineSpec(absolute(value(model)), tok.isEmpty() ? null : absolute(tok), (Integer) value(maxSequences),
                 (Integer) value(contextLength), (String) value(kvType), (Integer) value(prefillChunk), (Integer) value(threads), 0);
+    }
+
+    /** A relative local path made absolute on the driver, so executors in other directories find it. */
+    static String absolute(String location) {
+        String scheme = java.net.URI.create(location.replace(" ", "%20")).getScheme();
+        boolean local = scheme == null || scheme.length() == 1;
+        return local ? java.nio.file.Path.of(location).toAbsolutePath().normalize().toString() : location;
     }
 
     /** Settings for the tasks; bad sampling values fail here, on the driver, rather than in every row. */

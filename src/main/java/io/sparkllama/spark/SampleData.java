@@ -16,7 +16,9 @@ import java.util.List;
  * story openings with ids, built deterministically from small word lists so every checkout
  * produces the same file.
  *
- * <pre>SampleData [OUTPUT.parquet] [ROWS]</pre>
+ * <pre>SampleData [OUTPUT.parquet] [ROWS] [COPY.jsonl]</pre>
+ * The optional JSON Lines copy ({"id", "prompt"} per line) feeds {@code scripts/llama generate --prompts}
+ * with the same prompts, for comparisons.
  */
 public final class SampleData {
     private static final String[] NAMES = {"Lily", "Ben", "Tom", "Mia", "Sam", "Anna", "Max", "Sue", "Tim", "Lucy",
@@ -61,6 +63,16 @@ public final class SampleData {
         try {
             write(spark, path, count);
             System.err.println("wrote " + count + " prompts to " + path);
+            if (args.length > 2) {
+                List<String> lines = new ArrayList<>();
+                for (Row r : rows(count)) {
+                    lines.add(io.sparkllama.cli.Json.toJson(java.util.Map.of("id", r.getLong(0), "prompt", r.getString(1))));
+                }
+                java.nio.file.Files.write(java.nio.file.Path.of(args[2]), lines);
+                System.err.println("wrote the same prompts to " + args[2]);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         } finally {
             spark.stop();
         }

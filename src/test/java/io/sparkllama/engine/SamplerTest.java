@@ -62,6 +62,73 @@ class SamplerTest {
     }
 
     @Test
+    void topPOnAFlatDistributionKeepsTheLowestIdsAndStaysUniform() {
+        float[] flat = new float[1000];
+        Sampler s = new Sampler(1000);
+        Rng rng = new Rng(11);
+        int[] counts = new int[1000];
+        for (int i = 0; i < 40_000; i++) {
+            counts[s.sample(flat, 0, BASE.withTopP(0.5f), rng)]++;
+        }
+        for (int t = 0; t < 1000; t++) {
+            if (t < 500) {
+                assertTrue(counts[t] > 30 && counts[t] < 130, "token " + t + " drawn " + counts[t] + " times, expected ~80");
+            } else {
+                assertEquals(0, counts[t], "token " + t + " is outside the nucleus");
+            }
+        }
+    }
+
+    @Test
+    void nucleusMatchesASortedReference() {
+        java.util.Random r = new java.util.Random(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 50;
+            float[] logits = new float[n];
+            for (int i = 0; i < n; i++) {
+                logits[i] = (float) (r.nextGaussian() * (trial % 4)) + (r.nextInt(4) == 0 ? 1f : 0f);
+            }
+            float p = 0.05f + 0.9f * r.nextFloat();
+            // reference: sort by probability (desc), then id; keep until the cumulative mass reaches p
+            double max = Double.NEGATIVE_INFINITY;
+            for (float l : logits) {
+                max = Math.max(max, l);
+            }
+            float[] w = new float[n];
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                w[i] = io.sparkllama.kernels.Exp.exp((logits[i] - (float) max) * 1f);
+                total += w[i];
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> w[a] != w[b] ? Float.compare(w[b], w[a]) : Integer.compare(a, b));
+            java.util.Set<Integer> nucleus = new java.util.HashSet<>();
+            double cum = 0;
+            for (int i : order) {
+                nucleus.add(i);
+                cum += w[i];
+                if (cum >= p * total) {
+                    break;
+                }
+            }
+            Sampler s = new Sampler(n);
+            Rng rng = new Rng(trial);
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            for (int k = 0; k < 400; k++) {
+                int t = s.sample(logits, 0, BASE.withTopP(p), rng);
+                assertTrue(nucleus.contains(t), "trial " + trial + ": token " + t + " is not in the nucleus " + nucleus);
+                seen.add(t);
+            }
+            if (nucleus.size() <= 3) {
+                assertEquals(nucleus, seen, "trial " + trial);
+            }
+        }
+    }
+
+    @Test
     void sameSeedSameTokens() {
         float[] logits = new float[1000];
         for (int i = 0; i < logits.length; i++) {
