@@ -25,7 +25,7 @@ final class GenerateCommand implements Command {
     @Override
     public Set<String> valued() {
         return Set.of("model", "tokenizer", "prompt", "prompts", "output", "batch-size", "max-tokens", "temperature",
-                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk");
+                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk", "prefix-cache");
     }
 
     @Override
@@ -56,7 +56,8 @@ final class GenerateCommand implements Command {
                 + "  --threads N         compute threads (default: all cores)\n"
                 + "  --kv f32|f16        KV cache element type (default f32)\n"
                 + "  --context N         positions per sequence (default: the model's context length)\n"
-                + "  --prefill-chunk N   prompt tokens per step (default 64)\n";
+                + "  --prefill-chunk N   prompt tokens per step (default 64)\n"
+                + "  --prefix-cache N    keep the last N prompts' KV to reuse shared prefixes (default 0: off)\n";
     }
 
     @Override
@@ -81,7 +82,8 @@ final class GenerateCommand implements Command {
                 BenchCommand.kvType(o),
                 o.intValue("prefill-chunk", 64, 1, 4096),
                 o.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
-                0);
+                0,
+                o.intValue("prefix-cache", 0, 0, 1024));
         if (batch) {
             Cli.requireFile(o, "prompts");
         }

@@ -9,28 +9,35 @@ import io.sparkllama.model.TokenBatch;
 import io.sparkllama.tokenizer.Tokenizer;
 
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Generates for many requests at once with continuous batching. Any number of threads submit
- * requests and get futures; one engine thread runs the steps. Each step feeds one token of every
- * decoding sequence plus up to {@code prefillChunk} prompt tokens of sequences being prefilled,
- * reads each weight matrix once for all of them, samples, retires finished sequences and admits
- * waiting requests into the freed KV slots before the next step.
+ * Runs generation and scoring requests for many callers at once, with continuous batching. Any
+ * number of threads submit requests and get futures; one engine thread runs the steps. Each step
+ * feeds one token of every decoding sequence, plus up to {@code prefillChunk} tokens of prompts
+ * being prefilled and continuations being scored; it reads each weight matrix once for all of
+ * them, samples or scores, retires finished requests and admits waiting ones into the freed KV
+ * slots before the next step. With a prefix cache, a prompt that starts like a recent one copies
+ * that prefix's keys and values instead of computing them.
  *
- * <p>A request's tokens and logits are bit-identical whatever else runs with it, whichever slot
- * it gets and whatever the thread count (see docs/ARCHITECTURE.md, "Numerics contract"), and it
- * samples from its own random stream, so the same request with the same seed gives the same
- * output alone or in any company.
+ * <p>A request's tokens, logits and scores are bit-identical whatever else runs with it,
+ * whichever slot it gets, whatever the thread count and whether its prefix came from the cache
+ * (see docs/ARCHITECTURE.md, "Numerics contract"); it samples from its own random stream, so the
+ * same request with the same seed gives the same output alone or in any company.
  *
  * <p>A request that cannot run (a prompt longer than the context, bad token ids) completes with
  * an error result; it never disturbs the others.
  */
 public final class Engine implements AutoCloseable {
+    /** Shortest prompt prefix the prefix cache copies. */
+    static final int MIN_CACHED_PREFIX = 16;
+
     private final LoadedModel loaded;
     private final EngineOptions options;
     private final ComputePool pool;
@@ -38,35 +45,34 @@ public final class Engine implements AutoCloseable {
     private final ForwardState state;
     private final TokenBatch batch;
     private final Sampler sampler;
+    private final LogSoftmax logSoftmax;
+    private final PrefixCache prefixCache;
     private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
-    private final ArrayDeque<Active> prefilling = new ArrayDeque<>();
-    private final Active[] slots;
+    private final List<EngineTask> active = new ArrayList<>();
+    private final ArrayDeque<EngineTask> prefilling = new ArrayDeque<>();
+    private final BitSet freeSlots = new BitSet();
     private final Thread loop;
     private volatile boolean closed;
     private final AtomicLong promptTokens = new AtomicLong();
-    private final AtomicLong generatedTokens = new AtomicLong();
+    private final AtomicLong reusedPromptTokens = new AtomicLong();
+    private final AtomicLong outputTokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong busyNanos = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
 
-    private record Pending(Sequence sequence, CompletableFuture<GenerationResult> future) {
+    /** A task waiting for a slot. */
+    private record Pending(EngineTask task) {
     }
 
-    private static final class Active {
-        final Sequence sequence;
-        final CompletableFuture<GenerationResult> future;
-        final int slot;
-
-        Active(Pending p, int slot) {
-            this.sequence = p.sequence;
-            this.future = p.future;
-            this.slot = slot;
-        }
-    }
-
-    /** Counters since the engine started. */
-    public record Stats(long promptTokens, long generatedTokens, long steps, long busyNanos, long completed, int active,
-                        int waiting) {
+    /**
+     * Counters since the engine started.
+     *
+     * @param promptTokens       prompt and context tokens computed (cached prefixes not counted)
+     * @param reusedPromptTokens prompt tokens copied from the prefix cache instead
+     * @param outputTokens       tokens generated or scored
+     */
+    public record Stats(long promptTokens, long reusedPromptTokens, long outputTokens, long steps, long busyNanos,
+                        long completed, int active, int waiting) {
     }
 
     /**
@@ -79,13 +85,17 @@ public final class Engine implements AutoCloseable {
         this.options = options;
         LlamaConfig c = loaded.config();
         int context = options.contextLength() == 0 ? c.contextLength() : Math.min(options.contextLength(), c.contextLength());
-        MemoryBudget.checkKvCache(c, options.maxSequences(), context, options.kvType(), options.kvBudgetBytes());
-        this.cache = KvCache.allocate(c, options.maxSequences(), context, options.kvType());
+        int slots = options.maxSequences() + options.prefixCacheSlots();
+        MemoryBudget.checkKvCache(c, slots, context, options.kvType(), options.kvBudgetBytes());
+        this.cache = KvCache.allocate(c, slots, context, options.kvType());
+        this.prefixCache = options.prefixCacheSlots() > 0
+                ? new PrefixCache(cache, options.maxSequences(), options.prefixCacheSlots(), MIN_CACHED_PREFIX) : null;
         int maxTokens = options.maxSequences() + options.prefillChunk();
-        this.state = loaded.model().newState(maxTokens, options.maxSequences());
+        this.state = loaded.model().newState(maxTokens, maxTokens);
         this.batch = new TokenBatch(maxTokens);
         this.sampler = new Sampler(c.vocabSize());
-        this.slots = new Active[options.maxSequences()];
+        this.logSoftmax = new LogSoftmax(c.vocabSize());
+        freeSlots.set(0, options.maxSequences());
         this.pool = new ComputePool(options.effectiveThreads(), "llama-compute");
         this.loop = new Thread(this::run, "llama-engine");
         this.loop.setDaemon(true);
@@ -106,25 +116,15 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Queues a request. The future completes with the result, which is an error result (never an
-     * exceptional completion) when the request cannot run.
+     * Queues a generation request. The future completes with the result, which is an error
+     * result (never an exceptional completion) when the request cannot run.
      */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
-        if (closed) {
-            future.complete(GenerationResult.error("engine is closed", 0));
-            return future;
-        }
-        Sequence seq;
         try {
-            seq = sequence(request);
+            enqueue(sequence(request, future));
         } catch (IllegalArgumentException e) {
-            future.complete(GenerationResult.error(e.getMessage(), promptLength(request)));
-            return future;
-        }
-        queue.add(new Pending(seq, future));
-        if (closed) {
-            drainQueue();
+            future.complete(GenerationResult.error(e.getMessage(), request.promptTokens() != null ? request.promptTokens().length : 0));
         }
         return future;
     }
@@ -134,20 +134,51 @@ public final class Engine implements AutoCloseable {
         return submit(request).join();
     }
 
-    private static int promptLength(GenerationRequest r) {
-        return r.promptTokens() != null ? r.promptTokens().length : 0;
+    /**
+     * Queues a scoring request: the log-likelihood of each continuation after the context. The
+     * future completes with an error result when the request cannot run.
+     */
+    public CompletableFuture<ScoreResult> submit(ScoreRequest request) {
+        CompletableFuture<ScoreResult> future = new CompletableFuture<>();
+        try {
+            checkTokens(request.context());
+            request.continuations().forEach(this::checkTokens);
+            enqueue(new ScoreTask(request, cache.context(), loaded.config().vocabSize(), logSoftmax, future));
+        } catch (IllegalArgumentException e) {
+            future.complete(ScoreResult.error(e.getMessage(), request.context().length));
+        }
+        return future;
     }
 
-    /** Tokenizes and checks a request on the caller's thread. */
-    private Sequence sequence(GenerationRequest r) {
-        Tokenizer tok = loaded.tokenizer();
-        int[] tokens = r.promptTokens() != null ? r.promptTokens().clone() : tok.encode(r.prompt(), true, false);
+    /** Submits and waits. */
+    public ScoreResult score(ScoreRequest request) {
+        return submit(request).join();
+    }
+
+    private void enqueue(EngineTask task) {
+        if (closed) {
+            throw new IllegalArgumentException("engine is closed");
+        }
+        queue.add(new Pending(task));
+        if (closed) {
+            drainQueue();
+        }
+    }
+
+    private void checkTokens(int[] tokens) {
         int vocab = loaded.config().vocabSize();
         for (int t : tokens) {
             if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("prompt token id " + t + " is outside the vocabulary of " + vocab);
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + vocab);
             }
         }
+    }
+
+    /** Tokenizes and checks a request on the caller's thread. */
+    private Sequence sequence(GenerationRequest r, CompletableFuture<GenerationResult> future) {
+        Tokenizer tok = loaded.tokenizer();
+        int[] tokens = r.promptTokens() != null ? r.promptTokens().clone() : tok.encode(r.prompt(), true, false);
+        checkTokens(tokens);
         int context = cache.context();
         if (tokens.length > context || (r.truncateLeft() && tokens.length + r.params().maxTokens() > context)) {
             if (!r.truncateLeft()) {
@@ -156,7 +187,7 @@ public final class Engine implements AutoCloseable {
             }
             tokens = truncateLeft(tokens, Math.max(2, context - r.params().maxTokens()), tok.vocabulary().bos());
         }
-        return new Sequence(tokens, r.params(), tok, context, r.listener());
+        return new Sequence(tokens, r.params(), tok, context, r.listener(), future);
     }
 
     /** Keeps a leading BOS and the last tokens, {@code limit} in all. */
@@ -172,8 +203,8 @@ public final class Engine implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(promptTokens.get(), generatedTokens.get(), steps.get(), busyNanos.get(), completed.get(),
-                activeCount(), queue.size());
+        return new Stats(promptTokens.get(), reusedPromptTokens.get(), outputTokens.get(), steps.get(), busyNanos.get(),
+                completed.get(), active.size(), queue.size());
     }
 
     private void run() {
@@ -188,122 +219,169 @@ public final class Engine implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (Throwable t) {
-                failActive(t);
+                failActive("engine failure: " + t);
             }
         }
-        failActive(new IllegalStateException("engine is closed"));
+        failActive("engine is closed");
         drainQueue();
     }
 
-    /** Fills free slots from the queue, waiting briefly when there is no work at all. Returns whether anything is active. */
+    /** Moves waiting tasks into free slots, waiting briefly when there is no work at all. Returns whether anything is active. */
     private boolean admit() throws InterruptedException {
-        if (activeCount() == 0) {
+        if (active.isEmpty()) {
             Pending first = queue.pollFirst(100, TimeUnit.MILLISECONDS);
             if (first == null) {
                 return false;
             }
             queue.putFirst(first);
         }
-        for (int s = 0; s < slots.length && !queue.isEmpty(); s++) {
-            if (slots[s] == null) {
-                Pending p = queue.pollFirst();
-                if (p == null) {
-                    break;
-                }
-                slots[s] = new Active(p, s);
-                prefilling.add(slots[s]);
-            }
-        }
-        return activeCount() > 0;
-    }
-
-    private int activeCount() {
-        int n = 0;
-        for (Active a : slots) {
-            n += a != null ? 1 : 0;
-        }
-        return n;
-    }
-
-    /** One forward step over every decoding sequence and a chunk of prompt tokens. */
-    private void step() {
-        batch.clear();
-        int[] logitRow = new int[slots.length];
-        Arrays.fill(logitRow, -1);
-        for (Active a : slots) {
-            if (a != null && !a.sequence.prefilling() && !a.sequence.finished()) {
-                logitRow[a.slot] = batch.add(a.sequence.lastToken(), a.sequence.position(), a.slot, true);
-            }
-        }
-        int budget = options.prefillChunk();
-        int[] fed = new int[slots.length];
-        for (Active a : prefilling) {
-            if (budget == 0) {
+        while (!queue.isEmpty() && !freeSlots.isEmpty()) {
+            Pending p = queue.pollFirst();
+            if (p == null) {
                 break;
             }
-            Sequence s = a.sequence;
-            int n = Math.min(budget, s.promptRemaining());
-            for (int i = 0; i < n; i++) {
-                int pos = s.position() + i;
-                boolean last = i == n - 1 && n == s.promptRemaining();
-                int row = batch.add(s.prompt[pos], pos, a.slot, last);
-                if (last) {
-                    logitRow[a.slot] = row;
-                }
+            EngineTask t = p.task();
+            t.slot = takeSlot();
+            if (prefixCache != null) {
+                t.fed = prefixCache.restore(t.prompt, t.slot);
+                reusedPromptTokens.addAndGet(t.fed);
             }
-            fed[a.slot] = n;
-            budget -= n;
+            active.add(t);
+            prefilling.add(t);
+        }
+        return !active.isEmpty();
+    }
+
+    private int takeSlot() {
+        int s = freeSlots.nextSetBit(0);
+        freeSlots.clear(s);
+        return s;
+    }
+
+    /** The step being planned: tokens go into the batch, their logits rows are remembered for the owners. */
+    private final class StepPlanner implements EngineTask.Planner {
+        int budget = options.prefillChunk();
+        final List<EngineTask> rowOwner = new ArrayList<>();
+        final List<Integer> rowTag = new ArrayList<>();
+
+        @Override
+        public int budget() {
+            return budget;
+        }
+
+        @Override
+        public boolean add(EngineTask owner, int tag, int token, int position, int slot, boolean logits, boolean budgeted) {
+            if (budgeted) {
+                if (budget == 0) {
+                    return false;
+                }
+                budget--;
+            }
+            int row = batch.add(token, position, slot, logits);
+            if (row >= 0) {
+                rowOwner.add(owner);
+                rowTag.add(tag);
+            }
+            return true;
+        }
+
+        @Override
+        public int acquire() {
+            return freeSlots.isEmpty() ? -1 : takeSlot();
+        }
+
+        @Override
+        public void release(int slot) {
+            freeSlots.set(slot);
+        }
+
+        @Override
+        public void copyPrefix(int from, int to, int length) {
+            cache.copyPrefix(from, to, length);
+        }
+    }
+
+    /** Marks a prompt's last token: its logits go to {@link EngineTask#promptDone}. */
+    private static final int PROMPT_DONE = -1;
+
+    /** One forward step: decode tokens, continuation chunks, then prompt chunks, within the budget. */
+    private void step() {
+        batch.clear();
+        StepPlanner plan = new StepPlanner();
+        for (EngineTask t : active) {
+            if (!t.prefilling()) {
+                t.plan(plan);
+            }
+        }
+        List<EngineTask> fedPrompts = new ArrayList<>();
+        List<Integer> fedCounts = new ArrayList<>();
+        for (EngineTask t : prefilling) {
+            if (plan.budget == 0) {
+                break;
+            }
+            int n = Math.min(plan.budget, t.prompt.length - t.fed);
+            for (int i = 0; i < n; i++) {
+                int pos = t.fed + i;
+                boolean last = pos == t.prompt.length - 1;
+                plan.add(t, PROMPT_DONE, t.prompt[pos], pos, t.slot, last, true);
+            }
+            fedPrompts.add(t);
+            fedCounts.add(n);
         }
         loaded.model().forward(batch, cache, state, pool);
         steps.incrementAndGet();
+        for (int i = 0; i < fedPrompts.size(); i++) {
+            EngineTask t = fedPrompts.get(i);
+            t.fed += fedCounts.get(i);
+            promptTokens.addAndGet(fedCounts.get(i));
+        }
         int vocab = loaded.config().vocabSize();
-        for (Active a : slots) {
-            if (a == null) {
-                continue;
-            }
-            Sequence s = a.sequence;
-            boolean wantsLogits;
-            if (fed[a.slot] > 0) {
-                promptTokens.addAndGet(fed[a.slot]);
-                wantsLogits = s.advance(fed[a.slot]);
-                if (!s.prefilling()) {
-                    prefilling.remove(a);
+        float[] logits = state.logits();
+        for (int row = 0; row < plan.rowOwner.size(); row++) {
+            EngineTask t = plan.rowOwner.get(row);
+            if (plan.rowTag.get(row) == PROMPT_DONE) {
+                prefilling.remove(t);
+                if (prefixCache != null) {
+                    prefixCache.store(t.prompt, t.slot);
                 }
-            } else if (logitRow[a.slot] >= 0) {
-                wantsLogits = s.advance(1);
+                t.promptDone(logits, row * vocab, sampler);
             } else {
-                continue;
+                t.onLogits(plan.rowTag.get(row), logits, row * vocab, sampler);
             }
-            if (wantsLogits && logitRow[a.slot] >= 0) {
-                int before = s.generatedCount();
-                s.accept(sampler.sample(state.logits(), logitRow[a.slot] * vocab, s.params, s.rng));
-                generatedTokens.addAndGet(s.generatedCount() - before);
-            }
-            if (s.finished()) {
-                retire(a, s.result());
+        }
+        for (int i = active.size() - 1; i >= 0; i--) {
+            EngineTask t = active.get(i);
+            t.stepDone(plan);
+            if (t.finished()) {
+                retire(i);
+                t.complete();
             }
         }
     }
 
-    private void retire(Active a, GenerationResult r) {
-        slots[a.slot] = null;
-        prefilling.remove(a);
+    private void retire(int index) {
+        EngineTask t = active.remove(index);
+        prefilling.remove(t);
+        freeSlots.set(t.slot);
+        for (int s : t.heldSlots()) {
+            freeSlots.set(s);
+        }
         completed.incrementAndGet();
-        a.future.complete(r);
+        outputTokens.addAndGet(t.outputTokens());
     }
 
-    private void failActive(Throwable t) {
-        for (Active a : slots) {
-            if (a != null) {
-                retire(a, GenerationResult.error("engine failure: " + t, a.sequence.prompt.length));
-            }
+    private void failActive(String error) {
+        for (int i = active.size() - 1; i >= 0; i--) {
+            EngineTask t = active.get(i);
+            retire(i);
+            t.fail(error);
         }
     }
 
     private void drainQueue() {
         Pending p;
         while ((p = queue.poll()) != null) {
-            p.future.complete(GenerationResult.error("engine is closed", p.sequence.prompt.length));
+            p.task().fail("engine is closed");
         }
     }
 

@@ -11,17 +11,18 @@ import io.sparkllama.model.KvCache;
  * @param prefillChunk   prompt tokens fed per step, across all prefilling sequences (default 64)
  * @param threads        compute threads (0 = all available processors)
  * @param kvBudgetBytes  most bytes the KV cache may take (0 = only the heap limits it)
+ * @param prefixCacheSlots KV slots that keep recent prompts for prefix reuse (0 = no prefix cache)
  */
 public record EngineOptions(int maxSequences, int contextLength, KvCache.Type kvType, int prefillChunk, int threads,
-                            long kvBudgetBytes) {
+                            long kvBudgetBytes, int prefixCacheSlots) {
 
-    public static final EngineOptions DEFAULTS = new EngineOptions(16, 0, KvCache.Type.F32, 64, 0, 0);
+    public static final EngineOptions DEFAULTS = new EngineOptions(16, 0, KvCache.Type.F32, 64, 0, 0, 0);
 
     public EngineOptions {
         if (maxSequences < 1) {
             throw new IllegalArgumentException("max sequences must be at least 1, is " + maxSequences);
         }
-        if (contextLength < 0 || prefillChunk < 1 || threads < 0 || kvBudgetBytes < 0) {
+        if (contextLength < 0 || prefillChunk < 1 || threads < 0 || kvBudgetBytes < 0 || prefixCacheSlots < 0) {
             throw new IllegalArgumentException("invalid engine options: context " + contextLength + ", prefill chunk "
                     + prefillChunk + ", threads " + threads + ", KV budget " + kvBudgetBytes);
         }
@@ -31,27 +32,31 @@ public record EngineOptions(int maxSequences, int contextLength, KvCache.Type kv
     }
 
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(n, contextLength, kvType, prefillChunk, threads, kvBudgetBytes);
+        return new EngineOptions(n, contextLength, kvType, prefillChunk, threads, kvBudgetBytes, prefixCacheSlots);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(maxSequences, n, kvType, prefillChunk, threads, kvBudgetBytes);
+        return new EngineOptions(maxSequences, n, kvType, prefillChunk, threads, kvBudgetBytes, prefixCacheSlots);
     }
 
     public EngineOptions withKvType(KvCache.Type t) {
-        return new EngineOptions(maxSequences, contextLength, t, prefillChunk, threads, kvBudgetBytes);
+        return new EngineOptions(maxSequences, contextLength, t, prefillChunk, threads, kvBudgetBytes, prefixCacheSlots);
     }
 
     public EngineOptions withPrefillChunk(int n) {
-        return new EngineOptions(maxSequences, contextLength, kvType, n, threads, kvBudgetBytes);
+        return new EngineOptions(maxSequences, contextLength, kvType, n, threads, kvBudgetBytes, prefixCacheSlots);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, n, kvBudgetBytes);
+        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, n, kvBudgetBytes, prefixCacheSlots);
     }
 
     public EngineOptions withKvBudgetBytes(long n) {
-        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, threads, n);
+        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, threads, n, prefixCacheSlots);
+    }
+
+    public EngineOptions withPrefixCacheSlots(int n) {
+        return new EngineOptions(maxSequences, contextLength, kvType, prefillChunk, threads, kvBudgetBytes, n);
     }
 
     /** Compute threads to start. */

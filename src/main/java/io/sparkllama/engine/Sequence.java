@@ -7,12 +7,11 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * One request's decoding state: its prompt, how much of it is in the KV cache, the tokens and
- * text generated so far, its random stream and its stop conditions. The engine loop feeds it
- * prompt chunks, then one token per step, and hands it each sampled token.
+ * A generation request's state: the tokens and text generated so far, its random stream and its
+ * stop conditions. After the prompt, it feeds its last token each step and samples the next from
+ * that token's logits.
  */
-final class Sequence {
-    final int[] prompt;
+final class Sequence extends EngineTask {
     final SamplingParams params;
     final Rng rng;
     /** Positions available to this sequence (the KV cache's context). */
@@ -25,19 +24,17 @@ final class Sequence {
     private int released;
     private int[] generated = new int[32];
     private int generatedCount;
-    /** Tokens fed to the model so far: positions 0..fed-1 are in the cache. */
-    private int fed;
+    private final java.util.concurrent.CompletableFuture<GenerationResult> future;
     private FinishReason finish;
 
-    Sequence(int[] prompt, SamplingParams params, Tokenizer tokenizer, int contextLimit, Consumer<String> listener) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("prompt has no tokens");
-        }
+    Sequence(int[] prompt, SamplingParams params, Tokenizer tokenizer, int contextLimit, Consumer<String> listener,
+             java.util.concurrent.CompletableFuture<GenerationResult> future) {
+        super(prompt);
         if (prompt.length > contextLimit) {
             throw new IllegalArgumentException("prompt has " + prompt.length + " tokens, more than the context of "
                     + contextLimit);
         }
-        this.prompt = prompt;
+        this.future = future;
         this.params = params;
         this.rng = new Rng(params.seed());
         this.tokenizer = tokenizer;
@@ -46,33 +43,31 @@ final class Sequence {
         this.listener = listener;
     }
 
-    boolean prefilling() {
-        return fed < prompt.length;
-    }
-
-    /** Prompt tokens not yet fed. */
-    int promptRemaining() {
-        return prompt.length - fed;
-    }
-
-    /** Position of the next token to feed. */
-    int position() {
-        return fed;
-    }
-
-    /** The token to feed next when decoding: the last one generated. */
-    int lastToken() {
-        return generated[generatedCount - 1];
-    }
-
-    /** Records that {@code n} more tokens were fed; returns whether logits are needed after them. */
-    boolean advance(int n) {
-        fed += n;
-        if (!prefilling() && params.maxTokens() == 0) {
+    @Override
+    void promptDone(float[] logits, int offset, Sampler sampler) {
+        if (params.maxTokens() == 0) {
             finish(FinishReason.LENGTH, true);
-            return false;
+            return;
         }
-        return !prefilling();
+        accept(sampler.sample(logits, offset, params, rng));
+    }
+
+    @Override
+    void plan(Planner planner) {
+        if (!finished()) {
+            planner.add(this, 0, generated[generatedCount - 1], fed, slot, true, false);
+        }
+    }
+
+    @Override
+    void onLogits(int tag, float[] logits, int offset, Sampler sampler) {
+        fed++;
+        accept(sampler.sample(logits, offset, params, rng));
+    }
+
+    @Override
+    int outputTokens() {
+        return generatedCount;
     }
 
     /** Tokens generated so far. */
@@ -80,6 +75,7 @@ final class Sequence {
         return generatedCount;
     }
 
+    @Override
     boolean finished() {
         return finish != null;
     }
@@ -129,5 +125,15 @@ final class Sequence {
 
     GenerationResult result() {
         return new GenerationResult(text.toString(), Arrays.copyOf(generated, generatedCount), prompt.length, finish, null);
+    }
+
+    @Override
+    void complete() {
+        future.complete(result());
+    }
+
+    @Override
+    void fail(String error) {
+        future.complete(GenerationResult.error(error, prompt.length));
     }
 }

@@ -54,6 +54,7 @@ public final class GenerateJob {
         KEYS.put("llama.context", "0");
         KEYS.put("llama.prefill.chunk", "64");
         KEYS.put("llama.threads", "0");
+        KEYS.put("llama.prefix.cache", "0");
         KEYS.put("llama.partitions", "0");
         KEYS.put("llama.resume", "false");
         KEYS.put("llama.overwrite", "false");
@@ -182,7 +183,8 @@ public final class GenerateJob {
                 .setKvType(c.get("llama.kv.type"))
                 .setContextLength(c.getInt("llama.context", 0, Integer.MAX_VALUE))
                 .setPrefillChunk(c.getInt("llama.prefill.chunk", 1, 4096))
-                .setThreads(c.getInt("llama.threads", 0, 1024));
+                .setThreads(c.getInt("llama.threads", 0, 1024))
+                .setPrefixCache(c.getInt("llama.prefix.cache", 0, 1024));
     }
 
     /** Reads a local model's header on the driver, so a wrong path or a corrupt file fails the job at once. */

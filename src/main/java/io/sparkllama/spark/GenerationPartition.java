@@ -31,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code temperature}, {@code top_p}, {@code top_k} (numbers), {@code seed} (integer) and
  * {@code stop} (string or array of strings).
  */
-final class GenerationTask implements MapPartitionsFunction<Row, Row> {
+final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<EngineSpec> spec;
@@ -39,7 +39,7 @@ final class GenerationTask implements MapPartitionsFunction<Row, Row> {
     private final StructType inputSchema;
     private final JobMetrics metrics;
 
-    GenerationTask(Broadcast<EngineSpec> spec, GenerationSettings settings, StructType inputSchema, JobMetrics metrics) {
+    GenerationPartition(Broadcast<EngineSpec> spec, GenerationSettings settings, StructType inputSchema, JobMetrics metrics) {
         this.spec = spec;
         this.settings = settings;
         this.inputSchema = inputSchema;

@@ -1,0 +1,122 @@
+package io.sparkllama.spark;
+
+import io.sparkllama.model.KvCache;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What every spark-llama transformer shares: the model, the id column, and how each executor's
+ * engine is sized. Subclasses add their mode's params and output columns.
+ *
+ * @param <T> the concrete transformer, for fluent setters
+ */
+public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Transformer {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> model;
+    private final Param<String> tokenizer;
+    private final Param<String> idCol;
+    private final IntParam maxSequences;
+    private final Param<String> kvType;
+    private final IntParam contextLength;
+    private final IntParam prefillChunk;
+    private final IntParam threads;
+    private final IntParam prefixCache;
+
+    protected LlamaTransformer(String uid) {
+        this.uid = uid; // before the params, which take their parent's uid
+        model = new Param<>(this, "model", "model location: local path or Hadoop URI (GGUF or llama2.c)");
+        tokenizer = new Param<>(this, "tokenizer", "tokenizer location, empty when the model embeds one");
+        idCol = new Param<>(this, "idCol", "column identifying each row; seeds its sampling");
+        maxSequences = new IntParam(this, "maxSequences", "sequences each executor decodes together");
+        kvType = new Param<>(this, "kvType", "KV cache element type: f32 or f16");
+        contextLength = new IntParam(this, "contextLength", "positions per sequence, 0 for the model's");
+        prefillChunk = new IntParam(this, "prefillChunk", "prompt tokens per engine step");
+        threads = new IntParam(this, "threads", "compute threads per executor, 0 for the executor's cores");
+        prefixCache = new IntParam(this, "prefixCache",
+                "KV slots per executor keeping recent prompts, so rows sharing a prefix reuse its keys and values (0: off)");
+        setDefault(tokenizer, "");
+        setDefault(idCol, "id");
+        setDefault(maxSequences, 16);
+        setDefault(kvType, "f32");
+        setDefault(contextLength, 0);
+        setDefault(prefillChunk, 64);
+        setDefault(threads, 0);
+        setDefault(prefixCache, 0);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @SuppressWarnings("unchecked")
+    private T self() {
+        return (T) this;
+    }
+
+    public Param<String> model() { return model; }
+    public Param<String> tokenizer() { return tokenizer; }
+    public Param<String> idCol() { return idCol; }
+    public IntParam maxSequences() { return maxSequences; }
+    public Param<String> kvType() { return kvType; }
+    public IntParam contextLength() { return contextLength; }
+    public IntParam prefillChunk() { return prefillChunk; }
+    public IntParam threads() { return threads; }
+    public IntParam prefixCache() { return prefixCache; }
+
+    public T setModel(String v) { set(model, v); return self(); }
+    public T setTokenizer(String v) { set(tokenizer, v == null ? "" : v); return self(); }
+    public T setIdCol(String v) { set(idCol, v); return self(); }
+    public T setMaxSequences(int v) { set(maxSequences, v); return self(); }
+    public T setKvType(String v) { set(kvType, v); return self(); }
+    public T setContextLength(int v) { set(contextLength, v); return self(); }
+    public T setPrefillChunk(int v) { set(prefillChunk, v); return self(); }
+    public T setThreads(int v) { set(threads, v); return self(); }
+    public T setPrefixCache(int v) { set(prefixCache, v); return self(); }
+
+    /** A param's value, or its default. */
+    @SuppressWarnings("unchecked")
+    protected <V> V value(Param<?> p) {
+        return (V) getOrDefault(p);
+    }
+
+    /** The engine spec these params describe (what is broadcast). */
+    public EngineSpec engineSpec() {
+        if (!isDefined(model)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": set the model location (setModel)");
+        }
+        String tok = value(tokenizer);
+        return new EngineSpec(absolute(value(model)), tok.isEmpty() ? null : absolute(tok), value(maxSequences),
+                value(contextLength), value(kvType), value(prefillChunk), value(threads), 0, value(prefixCache));
+    }
+
+    /** A relative local path made absolute on the driver, so executors in other directories find it. */
+    static String absolute(String location) {
+        String scheme = java.net.URI.create(location.replace(" ", "%20")).getScheme();
+        boolean local = scheme == null || scheme.length() == 1;
+        return local ? java.nio.file.Path.of(location).toAbsolutePath().normalize().toString() : location;
+    }
+
+    /** Checks that the named columns exist (and, with a type, have it); also checks the engine settings. */
+    protected void requireColumns(StructType schema, String... columns) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        for (String c : columns) {
+            if (!names.contains(c)) {
+                throw new IllegalArgumentException("column '" + c + "' not found among " + names);
+            }
+        }
+        KvCache.Type.parse(value(kvType));
+    }
+
+    /** How many requests each task keeps at the engine: enough to fill it alone. */
+    protected int inFlight() {
+        return 2 * (Integer) value(maxSequences);
+    }
+}
