@@ -16,7 +16,7 @@ source "$root/scripts/lib/java.sh"
 ensure_jar "$(find_java)"
 if [ ! -f "$dir/prompts-$rows.jsonl" ]; then
   scripts/spark-submit --master 'local[1]' --conf spark.ui.enabled=false --class io.sparkllama.spark.SampleData \
-    target/spark-llama.jar "$dir/prompts-$rows.parquet" "$rows" "$dir/prompts-$rows.jsonl" 2>/dev/null
+    target/spark-llama.jar prompts "$dir/prompts-$rows.parquet" "$rows" "$dir/prompts-$rows.jsonl" 2>/dev/null
 fi
 settings=(--max-tokens "$tokens" --temperature 0.8 --top-p 0.95 --top-k 0 --seed 42 --batch-size 16 --threads 2)
 echo "== command line: scripts/llama generate --prompts ($rows prompts)" >&2

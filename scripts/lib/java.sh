@@ -53,6 +53,6 @@ ensure_jar() {
   jar="$root/target/spark-llama.jar"
   if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
     echo "building $jar ..." >&2
-    (cd "$root" && JAVA_HOME="$(java_home_of "$1")" mvn -q -B -Dstyle.color=never -DskipTests package >&2)
+    (cd "$root" && JAVA_HOME="$(java_home_of "$1")" mvn -q -B -Dstyle.color=never -Dmaven.test.skip=true package >&2)
   fi
 }

@@ -25,6 +25,8 @@ public final class Main {
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("tokenize", new TokenizeCommand());
         COMMANDS.put("bench", new BenchCommand());
+        COMMANDS.put("score", new ScoreCommand());
+        COMMANDS.put("choose", new ChooseCommand());
     }
 
     private Main() {

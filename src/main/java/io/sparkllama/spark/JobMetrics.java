@@ -1,16 +1,14 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.engine.FinishReason;
-import io.sparkllama.engine.GenerationResult;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 import java.io.Serializable;
 
 /**
- * Named accumulators of a generation job, visible in the Spark UI: rows done, error rows, prompt
- * tokens, generated tokens. Values count successful task attempts (Spark's accumulator rule), so
- * retried partitions are not counted twice in the final figures.
+ * Named accumulators of a job, visible in the Spark UI: rows done, error rows, prompt tokens,
+ * output tokens (generated, or scored). Values count successful task attempts (Spark's
+ * accumulator rule), so retried partitions are not counted twice in the final figures.
  */
 public final class JobMetrics implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,16 +22,16 @@ public final class JobMetrics implements Serializable {
         rows = sc.longAccumulator("spark-llama rows");
         errorRows = sc.longAccumulator("spark-llama error rows");
         promptTokens = sc.longAccumulator("spark-llama prompt tokens");
-        generatedTokens = sc.longAccumulator("spark-llama generated tokens");
+        generatedTokens = sc.longAccumulator("spark-llama output tokens");
     }
 
-    void record(GenerationResult r) {
+    void record(boolean error, long prompt, long output) {
         rows.add(1);
-        if (r.finishReason() == FinishReason.ERROR) {
+        if (error) {
             errorRows.add(1);
         }
-        promptTokens.add(r.promptTokens());
-        generatedTokens.add(r.completionTokens());
+        promptTokens.add(prompt);
+        generatedTokens.add(output);
     }
 
     public long rows() {

@@ -146,6 +146,7 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     }
 
     /** Completes every row, counting into the given accumulators. */
+    @Override
     public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
         StructType out = transformSchema(dataset.schema());
         GenerationSettings settings = settings();

@@ -115,6 +115,10 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         KvCache.Type.parse(value(kvType));
     }
 
+    /** Runs the transformer, counting rows and tokens into {@code metrics}. */
+    public abstract org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> transform(org.apache.spark.sql.Dataset<?> dataset,
+                                                                                   JobMetrics metrics);
+
     /** How many requests each task keeps at the engine: enough to fill it alone. */
     protected int inFlight() {
         return 2 * (Integer) value(maxSequences);

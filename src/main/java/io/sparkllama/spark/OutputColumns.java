@@ -17,6 +17,19 @@ public final class OutputColumns {
     private OutputColumns() {
     }
 
+    /** The input schema plus {@code added}; fails on a name clash. */
+    public static StructType append(StructType input, StructField... added) {
+        for (StructField f : added) {
+            if (Arrays.asList(input.fieldNames()).contains(f.name())) {
+                throw new IllegalArgumentException("input already has a column named '" + f.name()
+                        + "'; rename it or choose another output column");
+            }
+        }
+        StructField[] all = Arrays.copyOf(input.fields(), input.fields().length + added.length);
+        System.arraycopy(added, 0, all, input.fields().length, added.length);
+        return new StructType(all);
+    }
+
     /** The input schema plus the completion column and the result columns; fails on a name clash. */
     public static StructType extend(StructType input, String completionColumn) {
         StructField[] added = {
@@ -27,14 +40,6 @@ public final class OutputColumns {
             DataTypes.createStructField(ERROR, DataTypes.StringType, true),
             DataTypes.createStructField(LATENCY_MS, DataTypes.LongType, false),
         };
-        for (StructField f : added) {
-            if (Arrays.asList(input.fieldNames()).contains(f.name())) {
-                throw new IllegalArgumentException("input already has a column named '" + f.name()
-                        + "'; rename it or choose another output column");
-            }
-        }
-        StructField[] all = Arrays.copyOf(input.fields(), input.fields().length + added.length);
-        System.arraycopy(added, 0, all, input.fields().length, added.length);
-        return new StructType(all);
+        return append(input, added);
     }
 }

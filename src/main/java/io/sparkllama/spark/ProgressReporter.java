@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Logs a job's progress on the driver every few seconds: rows done, rows/s, generated tokens/s
- * and an ETA. Finished tasks count through the accumulators; running tasks through the
+ * Logs a job's progress on the driver every few seconds: rows done, rows/s, output (generated
+ * or scored) tokens/s and an ETA. Finished tasks count through the accumulators; running tasks through the
  * accumulator values their executors report in heartbeats, so progress moves within long
  * partitions too.
  */
@@ -23,6 +23,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     private final SparkContext sc;
     private final JobMetrics metrics;
     private final long totalRows;
+    private final String outputName;
     private final PrintStream log;
     private final long startNanos = System.nanoTime();
     /** Latest reported (rows, generated tokens) of each running task. */
@@ -30,10 +31,11 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    ProgressReporter(SparkContext sc, JobMetrics metrics, long totalRows, int periodSeconds, PrintStream log) {
+    ProgressReporter(SparkContext sc, JobMetrics metrics, long totalRows, String outputName, int periodSeconds, PrintStream log) {
         this.sc = sc;
         this.metrics = metrics;
         this.totalRows = totalRows;
+        this.outputName = outputName;
         this.log = log;
         sc.addSparkListener(this);
         thread = new Thread(() -> {
@@ -89,8 +91,8 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         double rate = rows / seconds;
         String eta = rows == 0 || totalRows <= 0 ? "unknown" : formatSeconds(Math.max(0, totalRows - rows) / rate);
-        log.printf(Locale.ROOT, "spark-llama progress: %d/%d rows, %.1f rows/s, %.1f generated tok/s, ETA %s%n",
-                rows, totalRows, rate, tokens / seconds, eta);
+        log.printf(Locale.ROOT, "spark-llama progress: %d/%d rows, %.1f rows/s, %.1f %s tok/s, ETA %s%n",
+                rows, totalRows, rate, tokens / seconds, outputName, eta);
     }
 
     static String formatSeconds(double s) {

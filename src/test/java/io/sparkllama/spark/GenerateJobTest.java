@@ -66,12 +66,12 @@ class GenerateJobTest {
         SampleData.write(spark, input.toString(), 120);
         PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
-        GenerateJob.Summary first = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        BatchJob.Summary first = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
         assertEquals(120, first.rows());
         assertEquals(120, ids(output).size());
         Map<Object, List<Object>> complete = SparkTests.byId(spark.read().parquet(output.toString()));
 
-        GenerateJob.Summary again = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        BatchJob.Summary again = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
         assertEquals(0, again.rows(), "a finished job writes nothing new");
         assertEquals(120, again.skippedRows());
         assertEquals(120, spark.read().parquet(output.toString()).count());
@@ -87,7 +87,7 @@ class GenerateJobTest {
         Files.delete(parts.get(0));
         assertEquals(120 - lost.size(), ids(output).size());
 
-        GenerateJob.Summary repaired = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
+        BatchJob.Summary repaired = GenerateJob.run(spark, config(input, output, "llama.resume=true"), log);
         assertEquals(lost.size(), repaired.rows(), "exactly the missing ids are generated again");
         Dataset<Row> all = spark.read().parquet(output.toString());
         assertEquals(120, all.count());
@@ -101,10 +101,10 @@ class GenerateJobTest {
         SampleData.write(spark, input.toString(), 40);
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-        GenerateJob.Summary s = GenerateJob.run(spark, config(input, output), log);
+        BatchJob.Summary s = GenerateJob.run(spark, config(input, output), log);
         assertEquals(40, s.rows());
         assertEquals(0, s.errorRows());
-        assertTrue(s.generatedTokens() > 0 && s.promptTokens() > 40);
+        assertTrue(s.outputTokens() > 0 && s.promptTokens() > 40);
         assertTrue(s.toJson().contains("\"rows\":40"), s.toJson());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenerateJob.run(spark, config(input, output), log));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
