@@ -27,6 +27,7 @@ public final class Main {
         COMMANDS.put("bench", new BenchCommand());
         COMMANDS.put("score", new ScoreCommand());
         COMMANDS.put("choose", new ChooseCommand());
+        COMMANDS.put("bench-label", new BenchLabelCommand());
     }
 
     private Main() {
