@@ -88,7 +88,12 @@ final class BatchGeneration {
     }
 
     private static GenerationResult write(Writer out, InFlight f) throws IOException {
-        GenerationResult r = f.result.join();
+        GenerationResult r;
+        try {
+            r = f.result.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            r = GenerationResult.error(String.valueOf(e.getCause().getMessage()), 0); // the engine failed, not the line
+        }
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("id", f.id);
         row.put("completion", r.error() != null ? null : r.text());

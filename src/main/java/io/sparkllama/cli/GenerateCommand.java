@@ -4,6 +4,7 @@ import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.EngineOptions;
 import io.sparkllama.engine.GenerationRequest;
 import io.sparkllama.engine.GenerationResult;
+import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.model.LoadedModel;
 import io.sparkllama.model.ModelLoader;
@@ -87,6 +88,7 @@ final class GenerateCommand implements Command {
         if (batch) {
             Cli.requireFile(o, "prompts");
         }
+        MemoryBudget.checkBeforeLoading(Cli.requireFile(o, "model"), engineOptions);
         LoadedModel m = ModelLoader.load(Cli.requireFile(o, "model"), Cli.optionalFile(o, "tokenizer"));
         err.printf(Locale.ROOT, "loaded %s in %d ms%n", m.describe(), m.loadMillis());
         try (Engine engine = new Engine(m, engineOptions)) {

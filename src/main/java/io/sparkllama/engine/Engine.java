@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * same request with the same seed gives the same output alone or in any company.
  *
  * <p>A request that cannot run (a prompt longer than the context, bad token ids) completes with
- * an error result; it never disturbs the others.
+ * an error result; it never disturbs the others. Only a failure of the engine itself (a step
+ * that throws, or closing the engine) completes futures exceptionally, with
+ * {@link EngineFailureException}: the requests were fine and may be run again.
  */
 public final class Engine implements AutoCloseable {
     /** Shortest prompt prefix the prefix cache copies. */
@@ -84,13 +86,13 @@ public final class Engine implements AutoCloseable {
         this.loaded = loaded;
         this.options = options;
         LlamaConfig c = loaded.config();
-        int context = options.contextLength() == 0 ? c.contextLength() : Math.min(options.contextLength(), c.contextLength());
-        int slots = options.maxSequences() + options.prefixCacheSlots();
+        int context = options.contextFor(c);
+        int slots = options.kvSlots();
         MemoryBudget.checkKvCache(c, slots, context, options.kvType(), options.kvBudgetBytes());
         this.cache = KvCache.allocate(c, slots, context, options.kvType());
         this.prefixCache = options.prefixCacheSlots() > 0
                 ? new PrefixCache(cache, options.maxSequences(), options.prefixCacheSlots(), MIN_CACHED_PREFIX) : null;
-        int maxTokens = options.maxSequences() + options.prefillChunk();
+        int maxTokens = options.tokensPerStep();
         this.state = loaded.model().newState(maxTokens, maxTokens);
         this.batch = new TokenBatch(maxTokens);
         this.sampler = new Sampler(c.vocabSize());
@@ -117,7 +119,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Queues a generation request. The future completes with the result, which is an error
-     * result (never an exceptional completion) when the request cannot run.
+     * result when the request cannot run, or exceptionally with {@link EngineFailureException}
+     * when the engine fails or closes first.
      */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
@@ -136,7 +139,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Queues a scoring request: the log-likelihood of each continuation after the context. The
-     * future completes with an error result when the request cannot run.
+     * future completes with an error result when the request cannot run, or exceptionally with
+     * {@link EngineFailureException} when the engine fails or closes first.
      */
     public CompletableFuture<ScoreResult> submit(ScoreRequest request) {
         CompletableFuture<ScoreResult> future = new CompletableFuture<>();
@@ -157,7 +161,8 @@ public final class Engine implements AutoCloseable {
 
     private void enqueue(EngineTask task) {
         if (closed) {
-            throw new IllegalArgumentException("engine is closed");
+            task.abort(new EngineFailureException("engine is closed", null));
+            return;
         }
         queue.add(new Pending(task));
         if (closed) {
@@ -219,10 +224,14 @@ public final class Engine implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (Throwable t) {
-                failActive("engine failure: " + t);
+                // the step may have left any slot half written: abort what was running, forget cached prefixes
+                failActive(new EngineFailureException("engine step failed: " + t, t));
+                if (prefixCache != null) {
+                    prefixCache.clear();
+                }
             }
         }
-        failActive("engine is closed");
+        failActive(new EngineFailureException("engine is closed", null));
         drainQueue();
     }
 
@@ -370,22 +379,22 @@ public final class Engine implements AutoCloseable {
         outputTokens.addAndGet(t.outputTokens());
     }
 
-    private void failActive(String error) {
+    private void failActive(EngineFailureException failure) {
         for (int i = active.size() - 1; i >= 0; i--) {
             EngineTask t = active.get(i);
             retire(i);
-            t.fail(error);
+            t.abort(failure);
         }
     }
 
     private void drainQueue() {
         Pending p;
         while ((p = queue.poll()) != null) {
-            p.task().fail("engine is closed");
+            p.task().abort(new EngineFailureException("engine is closed", null));
         }
     }
 
-    /** Stops the engine: running and waiting requests complete with an error result. */
+    /** Stops the engine: running and waiting requests complete exceptionally with {@link EngineFailureException}. */
     @Override
     public void close() {
         closed = true;

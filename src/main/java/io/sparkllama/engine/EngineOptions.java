@@ -1,6 +1,7 @@
 package io.sparkllama.engine;
 
 import io.sparkllama.model.KvCache;
+import io.sparkllama.model.LlamaConfig;
 
 /**
  * How an {@link Engine} is sized. Plain data.
@@ -29,6 +30,26 @@ public record EngineOptions(int maxSequences, int contextLength, KvCache.Type kv
         if (kvType == null) {
             kvType = KvCache.Type.F32;
         }
+    }
+
+    /** Positions per KV slot for model {@code c}: the configured length capped at the model's, or the model's. */
+    public int contextFor(LlamaConfig c) {
+        return contextLength == 0 ? c.contextLength() : Math.min(contextLength, c.contextLength());
+    }
+
+    /** KV cache slots: one per decoding sequence plus the prefix cache's. */
+    public int kvSlots() {
+        return maxSequences + prefixCacheSlots;
+    }
+
+    /** Bytes of the KV cache an engine with these options allocates for model {@code c}. */
+    public long kvCacheBytes(LlamaConfig c) {
+        return KvCache.bytesNeeded(c, kvSlots(), contextFor(c), kvType);
+    }
+
+    /** Most tokens one engine step carries: every decoding sequence plus a prefill chunk. */
+    public int tokensPerStep() {
+        return maxSequences + prefillChunk;
     }
 
     public EngineOptions withMaxSequences(int n) {

@@ -61,8 +61,8 @@ abstract class EngineTask {
     /** Delivers the result. */
     abstract void complete();
 
-    /** Delivers an error result (and releases nothing: the engine frees the task's slots). */
-    abstract void fail(String error);
+    /** Completes the future exceptionally: the engine failed or closed (the engine frees the task's slots). */
+    abstract void abort(EngineFailureException failure);
 
     /** Extra slots still held, to free when the task is retired. */
     int[] heldSlots() {

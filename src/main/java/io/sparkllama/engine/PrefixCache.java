@@ -73,6 +73,7 @@ final class PrefixCache {
                 victim = e;
             }
         }
+        tokens[victim] = null; // invalid while its KV is being overwritten
         cache.copyPrefix(slot, firstSlot + victim, prompt.length);
         tokens[victim] = prompt.clone();
         lastUse[victim] = ++clock;
@@ -85,6 +86,11 @@ final class PrefixCache {
             i++;
         }
         return i;
+    }
+
+    /** Forgets every entry (after an engine failure, whose step may have left any slot half written). */
+    void clear() {
+        java.util.Arrays.fill(tokens, null);
     }
 
     long hits() {

@@ -155,8 +155,8 @@ final class ScoreTask extends EngineTask {
     }
 
     @Override
-    void fail(String error) {
-        future.complete(ScoreResult.error(error, prompt.length));
+    void abort(EngineFailureException failure) {
+        future.completeExceptionally(failure);
     }
 
     @Override

@@ -133,7 +133,7 @@ final class Sequence extends EngineTask {
     }
 
     @Override
-    void fail(String error) {
-        future.complete(GenerationResult.error(error, prompt.length));
+    void abort(EngineFailureException failure) {
+        future.completeExceptionally(failure);
     }
 }

@@ -1,6 +1,8 @@
 package io.sparkllama.spark;
 
 import io.sparkllama.engine.Engine;
+import io.sparkllama.engine.EngineOptions;
+import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.model.LoadedModel;
 import io.sparkllama.model.ModelLoader;
 import org.apache.hadoop.conf.Configuration;
@@ -31,6 +33,10 @@ public final class EngineRegistry {
     private static final class Holder {
         private Engine engine;
 
+        synchronized boolean loaded() {
+            return engine != null;
+        }
+
         synchronized Engine get(EngineSpec spec) throws IOException {
             if (engine == null) {
                 engine = load(spec);
@@ -42,6 +48,12 @@ public final class EngineRegistry {
     /** The engine for {@code spec} in this JVM, loading it on first use. A failed load is retried by the next caller. */
     public static Engine get(EngineSpec spec) throws IOException {
         return ENGINES.computeIfAbsent(spec, s -> new Holder()).get(spec);
+    }
+
+    /** Whether this JVM holds a loaded engine for {@code spec}. */
+    public static boolean isLoaded(EngineSpec spec) {
+        Holder h = ENGINES.get(spec);
+        return h != null && h.loaded();
     }
 
     /** How many engines this JVM has loaded (for tests and metrics). */
@@ -56,9 +68,10 @@ public final class EngineRegistry {
                 .resolve("spark-llama-models");
         Path model = ModelFetcher.localPath(spec.model(), hadoop, cache);
         Path tokenizer = spec.tokenizer() == null ? null : ModelFetcher.localPath(spec.tokenizer(), hadoop, cache);
+        EngineOptions options = spec.toOptions(executorCores(conf));
+        MemoryBudget.checkBeforeLoading(model, options);
         LoadedModel m = ModelLoader.load(model, tokenizer);
-        int cores = executorCores(conf);
-        Engine engine = new Engine(m, spec.toOptions(cores));
+        Engine engine = new Engine(m, options);
         LOADS.incrementAndGet();
         LOG.info("spark-llama: loaded {} in {} ms; engine with {} sequences, {} threads", m.describe(), m.loadMillis(),
                 spec.maxSequences(), engine.options().effectiveThreads());

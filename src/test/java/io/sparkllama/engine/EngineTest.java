@@ -236,9 +236,46 @@ class EngineTest {
             r = e.generate(GenerationRequest.ofTokens(new int[0], SamplingParams.GREEDY));
             assertTrue(r.error().contains("no tokens"), r.error());
         }
-        Engine closed = engine(1, 1);
-        closed.close();
-        assertEquals(FinishReason.ERROR, closed.generate(GenerationRequest.of("x", SamplingParams.GREEDY)).finishReason());
+    }
+
+    @Test
+    void closingTheEngineFailsUnfinishedRequestsExceptionallyNotWithErrorResults() {
+        Engine e = engine(2, 1);
+        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            futures.add(e.submit(GenerationRequest.of("Once upon a time " + i, SamplingParams.GREEDY.withMaxTokens(400))));
+        }
+        e.close();
+        int aborted = 0;
+        for (CompletableFuture<GenerationResult> f : futures) {
+            try {
+                assertTrue(f.join().error() == null, "a finished request has its result");
+            } catch (java.util.concurrent.CompletionException x) {
+                assertTrue(x.getCause() instanceof EngineFailureException, x.toString());
+                aborted++;
+            }
+        }
+        assertTrue(aborted > 0, "requests still running or waiting when the engine closed are aborted");
+        java.util.concurrent.CompletionException x = assertThrows(java.util.concurrent.CompletionException.class,
+                () -> e.submit(GenerationRequest.of("x", SamplingParams.GREEDY)).join());
+        assertTrue(x.getCause() instanceof EngineFailureException && x.getCause().getMessage().contains("closed"));
+    }
+
+    @Test
+    void anEngineThatCannotFitTheHeapIsRefusedBeforeLoadingWithTheNumbers() throws Exception {
+        java.nio.file.Path model = Shared.model("stories260K.gguf");
+        long perSlot = KvCache.bytesNeeded(m.config(), 1, 512, KvCache.Type.F32);
+        int slots = (int) (Runtime.getRuntime().maxMemory() / perSlot) + 1;
+        EngineOptions huge = EngineOptions.DEFAULTS.withMaxSequences(slots).withContextLength(512);
+        MemoryBudget.Need need = MemoryBudget.need(model, huge);
+        assertTrue(need.weightBytes() > 900_000 && need.weightBytes() < 1_200_000, "260K F32 parameters: " + need.weightBytes());
+        assertEquals((long) slots * perSlot, need.kvBytes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBudget.checkBeforeLoading(model, huge));
+        assertTrue(e.getMessage().startsWith("stories260K.gguf: weights "), e.getMessage());
+        assertTrue(e.getMessage().contains(String.format(java.util.Locale.ROOT, "%,d MB (%d slots x 512 positions, f32)",
+                (need.kvBytes() + (1 << 20) - 1) >> 20, slots)), e.getMessage());
+        assertTrue(e.getMessage().contains("MB of heap available (max heap"), e.getMessage());
+        MemoryBudget.checkBeforeLoading(model, EngineOptions.DEFAULTS); // the defaults fit
     }
 
     @Test
