@@ -94,10 +94,12 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
     public StructType transformSchema(StructType schema) {
         String in = value(inputCol), column = value(optionsCol);
         requireColumns(schema, in, value(idCol()));
+        requireText(schema, in);
         if (!column.isEmpty()) {
             requireColumns(schema, column);
-            if (!(schema.apply(column).dataType() instanceof ArrayType a) || !a.elementType().equals(DataTypes.StringType)) {
-                throw new IllegalArgumentException("options column '" + column + "' must be array<string>, is "
+            if (!(schema.apply(column).dataType() instanceof ArrayType a)
+                    || !(a.elementType().equals(DataTypes.StringType) || a.elementType().equals(DataTypes.BinaryType))) {
+                throw new IllegalArgumentException("options column '" + column + "' must be array<string> (or array<binary>), is "
                         + schema.apply(column).dataType().simpleString());
             }
         }

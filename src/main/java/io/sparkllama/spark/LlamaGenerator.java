@@ -13,7 +13,6 @@ import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.List;
@@ -133,9 +132,7 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     public StructType transformSchema(StructType schema) {
         String in = value(inputCol);
         requireColumns(schema, in, value(idCol()));
-        if (!schema.apply(in).dataType().equals(DataTypes.StringType)) {
-            throw new IllegalArgumentException("input column '" + in + "' must be a string, is " + schema.apply(in).dataType().simpleString());
-        }
+        requireText(schema, in);
         return OutputColumns.extend(schema, value(outputCol));
     }
 

@@ -55,9 +55,12 @@ public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     @Override
     public StructType transformSchema(StructType schema) {
         String context = value(contextCol);
-        requireColumns(schema, value(continuationCol), value(idCol()));
+        String continuation = value(continuationCol); // a String variable: as a lone varargs argument, value() would be inferred as String[]
+        requireColumns(schema, continuation, value(idCol()));
+        requireText(schema, continuation);
         if (!context.isEmpty()) {
             requireColumns(schema, context);
+            requireText(schema, context);
         }
         return OutputColumns.append(schema, ScoringPartition.scoreColumns());
     }

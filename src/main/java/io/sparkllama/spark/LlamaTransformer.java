@@ -115,6 +115,16 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         KvCache.Type.parse(value(kvType));
     }
 
+    /** Fails unless each of {@code columns} holds text: a string, or binary UTF-8 (checked row by row). */
+    protected static void requireText(StructType schema, String... columns) {
+        for (String c : columns) {
+            org.apache.spark.sql.types.DataType t = schema.apply(c).dataType();
+            if (!t.equals(org.apache.spark.sql.types.DataTypes.StringType) && !t.equals(org.apache.spark.sql.types.DataTypes.BinaryType)) {
+                throw new IllegalArgumentException("column '" + c + "' must be a string (or binary UTF-8), is " + t.simpleString());
+            }
+        }
+    }
+
     /** Runs the transformer, counting rows and tokens into {@code metrics}. */
     public abstract org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> transform(org.apache.spark.sql.Dataset<?> dataset,
                                                                                    JobMetrics metrics);

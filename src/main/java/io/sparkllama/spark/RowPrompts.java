@@ -4,10 +4,20 @@ import io.sparkllama.engine.PromptTemplate;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reading prompts and parameters out of input rows, with the row-level checks every mode shares. */
+/**
+ * Reading prompts and parameters out of input rows, with the row-level checks every mode shares.
+ * Text comes from string columns or from binary columns holding UTF-8; a binary value that is
+ * not valid UTF-8, or a string Spark decoded lossily (it holds U+FFFD), is refused for the row
+ * rather than guessed at.
+ */
 final class RowPrompts {
     private RowPrompts() {
     }
@@ -24,10 +34,28 @@ final class RowPrompts {
      * @throws IllegalArgumentException when the prompt column is null, empty or blank, or the text was not valid UTF-8
      */
     static String render(Row row, StructType schema, PromptTemplate template, int promptIndex) {
-        Object value = row.get(promptIndex);
         String name = schema.fieldNames()[promptIndex];
-        checkText(name, value == null ? null : value.toString());
-        return checkText("prompt", template.render(value.toString(), column -> column(row, schema, column)));
+        String prompt = checkText(name, text(name, row.get(promptIndex)));
+        return checkText("prompt", template.render(prompt, column -> {
+            Object v = column(row, schema, column);
+            return v == null ? null : text(column, v);
+        }));
+    }
+
+    /** A cell as text: strings as they are, binary as strict UTF-8, other values by their string form; null stays null. */
+    static String text(String what, Object value) {
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        if (value instanceof byte[] bytes) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new IllegalArgumentException(what + " is binary data that is not valid UTF-8 (" + bytes.length + " bytes)");
+            }
+        }
+        return value.toString();
     }
 
     /** Rejects null, empty, blank and U+FFFD-carrying text, naming {@code what}. */
@@ -51,17 +79,29 @@ final class RowPrompts {
         return text;
     }
 
-    /** A string or an array of strings (Spark gives arrays as Scala sequences). */
+    /** A string or an array of strings (Spark gives arrays as Scala sequences); null elements are refused. */
     static List<String> strings(String what, Object v) {
-        if (v instanceof String s) {
-            return List.of(s);
-        }
+        List<?> items;
         if (v instanceof scala.collection.Seq<?> seq) {
-            return scala.jdk.javaapi.CollectionConverters.asJava(seq).stream().map(String::valueOf).toList();
+            items = scala.jdk.javaapi.CollectionConverters.asJava(seq);
+        } else if (v instanceof List<?> l) {
+            items = l;
+        } else if (v instanceof String || v instanceof byte[]) {
+            items = List.of(v);
+        } else {
+            throw new IllegalArgumentException(what + " must be a string or an array of strings, is the "
+                    + v.getClass().getSimpleName() + " " + v);
         }
-        if (v instanceof List<?> l) {
-            return l.stream().map(String::valueOf).toList();
+        List<String> out = new ArrayList<>(items.size());
+        for (Object item : items) {
+            if (item == null) {
+                throw new IllegalArgumentException(what + " has a null element");
+            }
+            if (!(item instanceof String || item instanceof byte[])) {
+                throw new IllegalArgumentException(what + " must hold strings, holds the " + item.getClass().getSimpleName() + " " + item);
+            }
+            out.add(checkEncoding(what, text(what, item)));
         }
-        throw new IllegalArgumentException(what + " must be a string or an array of strings");
+        return out;
     }
 }

@@ -104,10 +104,10 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
             if (c == null) {
                 throw new IllegalArgumentException("context is null");
             }
-            context = RowPrompts.checkEncoding("context", c.toString());
+            context = RowPrompts.checkEncoding("context", RowPrompts.text("context", c));
         }
         Object continuation = RowPrompts.column(row, inputSchema, settings.continuationColumn());
-        String text = RowPrompts.checkText("continuation", continuation == null ? null : continuation.toString());
+        String text = RowPrompts.checkText("continuation", RowPrompts.text("continuation", continuation));
         return Scoring.request(engine.model().tokenizer(), context, List.of(text));
     }
 

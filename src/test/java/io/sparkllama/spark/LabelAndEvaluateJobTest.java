@@ -4,14 +4,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -27,22 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The label and evaluate jobs, and the scorer: one output row per input row, error rows for bad input. */
 @Timeout(300)
-class LabelAndEvaluateJobTest {
-    private static SparkSession spark;
+class LabelAndEvaluateJobTest extends LocalSparkTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkTests.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     private static JobConfig config(Map<String, String> keys, String... args) throws Exception {
         String[] all = new String[args.length + 2];

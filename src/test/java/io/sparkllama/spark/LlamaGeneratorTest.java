@@ -8,18 +8,13 @@ import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.engine.Seeds;
 import io.sparkllama.model.LoadedModel;
 import io.sparkllama.model.ModelLoader;
-import io.sparkllama.testing.Shared;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,21 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The transformer in local[2]: one output row per input row, equal to the engine's own output, independent of partitioning. */
 @Timeout(300)
-class LlamaGeneratorTest {
-    private static SparkSession spark;
-
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkTests.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class LlamaGeneratorTest extends LocalSparkTest {
 
     private static LlamaGenerator generator() {
         return new LlamaGenerator().setModel(SparkTests.MODEL).setMaxTokens(24).setTemperature(0.8).setTopP(0.9)
