@@ -2,17 +2,21 @@
 # A real Spark standalone cluster on 127.0.0.1 from the Maven classpath: one master and
 # $WORKERS workers (default 2, each $WORKER_CORES cores (1) and $WORKER_MEMORY (2g)).
 #   scripts/local-cluster.sh start|stop|status
-# Master spark://127.0.0.1:$MASTER_PORT (7077), web UI on 18080. Logs, work directories and PID
-# files live under target/local-cluster/; SPARK_HOME is target/spark-home, whose jars/ links the
-# runtime classpath, so executors need no extra classpath settings. Daemons stop by PID.
+# Master spark://127.0.0.1:$MASTER_PORT (7077), web UIs on $WEBUI_PORT (18080) and the next
+# ports. Logs, work directories, PID files and SPARK_HOME (whose jars/ links the runtime
+# classpath, so executors need no extra classpath settings) live under $CLUSTER_DIR
+# (target/local-cluster). Daemons stop by PID. The daemons and executors run on the JDK that
+# scripts/lib/java.sh finds ($JAVA_HOME first). $SPARK_CLASSPATH, when set, is used instead of
+# resolving the classpath with Maven (the fault tests pass their own).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib/java.sh"
 
-dir="$root/target/local-cluster"
+dir="${CLUSTER_DIR:-$root/target/local-cluster}"
 workers="${WORKERS:-2}"
 port="${MASTER_PORT:-7077}"
-export SPARK_HOME="$root/target/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
+webui="${WEBUI_PORT:-18080}"
+export SPARK_HOME="$dir/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -34,18 +38,23 @@ start() {
   fi
   local java_bin cp
   java_bin="$(find_java)"
-  "$root/scripts/spark-submit" --version >/dev/null 2>&1 || true # resolves target/spark-classpath.txt
-  cp="$(cat "$root/target/spark-classpath.txt")"
+  if [ -n "${SPARK_CLASSPATH:-}" ]; then
+    cp="$SPARK_CLASSPATH"
+  else
+    "$root/scripts/spark-submit" --version >/dev/null 2>&1 || true # resolves target/spark-classpath.txt
+    cp="$(cat "$root/target/spark-classpath.txt")"
+  fi
   mkdir -p "$SPARK_HOME/jars"
-  (IFS=:; for j in $cp; do ln -sf "$j" "$SPARK_HOME/jars/"; done)
-  "$java_bin" -Xmx512m $(spark_jvm_flags) -cp "$cp" org.apache.spark.deploy.master.Master \
-    --host 127.0.0.1 --port "$port" --webui-port 18080 > "$dir/master.log" 2>&1 &
+  (IFS=:; for j in $cp; do case "$j" in *.jar) ln -sf "$j" "$SPARK_HOME/jars/" ;; esac; done)
+  local log_conf="-Dlog4j2.configurationFile=$root/conf/log4j2-cluster.properties"
+  "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.master.Master \
+    --host 127.0.0.1 --port "$port" --webui-port "$webui" > "$dir/master.log" 2>&1 &
   echo $! > "$dir/master.pid"
   wait_for "$dir/master.log" "I have been elected leader" 60
   local w
   for ((w = 1; w <= workers; w++)); do
-    "$java_bin" -Xmx512m $(spark_jvm_flags) -cp "$cp" org.apache.spark.deploy.worker.Worker \
-      --host 127.0.0.1 --cores "${WORKER_CORES:-1}" --memory "${WORKER_MEMORY:-2g}" --webui-port $((18080 + w)) \
+    "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.worker.Worker \
+      --host 127.0.0.1 --cores "${WORKER_CORES:-1}" --memory "${WORKER_MEMORY:-2g}" --webui-port $((webui + w)) \
       --work-dir "$dir/work$w" "spark://127.0.0.1:$port" > "$dir/worker$w.log" 2>&1 &
     echo $! > "$dir/worker$w.pid"
   done

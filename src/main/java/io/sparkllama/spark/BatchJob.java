@@ -1,6 +1,8 @@
 package io.sparkllama.spark;
 
 import io.sparkllama.cli.Json;
+import io.sparkllama.engine.EngineOptions;
+import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.format.ModelFile;
 import io.sparkllama.format.ModelFiles;
 import io.sparkllama.model.LlamaConfig;
@@ -20,6 +22,15 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
 /**
  * What every spark-llama job does around its transformer: read the input Parquet, skip rows
  * already in the output when resuming, run the transformer with progress logging, write the
@@ -27,6 +38,9 @@ import java.util.Map;
  * {@link EvaluateJob}) add their keys and build their transformer.
  */
 final class BatchJob {
+    /** Heap every executor keeps for Spark itself (its "reserved memory"). */
+    private static final long SPARK_RESERVED_BYTES = 300L << 20;
+
     /** The keys every job has, with their defaults ("" for none). */
     static Map<String, String> commonKeys(String input, String output) {
         Map<String, String> k = new LinkedHashMap<>();
@@ -42,6 +56,7 @@ final class BatchJob {
         k.put("llama.threads", "0");
         k.put("llama.prefix.cache", "0");
         k.put("llama.partitions", "0");
+        k.put("llama.commit.rows", "50000");
         k.put("llama.resume", "false");
         k.put("llama.overwrite", "false");
         k.put("llama.progress.seconds", "5");
@@ -66,13 +81,15 @@ final class BatchJob {
 
     /** What a run did. {@code outputName} says what the output tokens are ("generated" or "scored"). */
     public record Summary(String output, String outputName, long inputRows, long skippedRows, long rows, long errorRows,
-                          long promptTokens, long outputTokens, double seconds) {
+                          long promptTokens, long outputTokens, double seconds, int failedTasks, int lostExecutors) {
 
         String describe() {
             return String.format(Locale.ROOT, "spark-llama: %d rows written to %s (%d error rows; %d already there were skipped)%n"
                             + "spark-llama: %d prompt tokens, %d %s tokens in %.1f s: %.1f %s tok/s, %.2f rows/s%n",
                     rows, output, errorRows, skippedRows, promptTokens, outputTokens, outputName, seconds,
-                    outputTokens / Math.max(seconds, 1e-9), outputName, rows / Math.max(seconds, 1e-9));
+                    outputTokens / Math.max(seconds, 1e-9), outputName, rows / Math.max(seconds, 1e-9))
+                    + (failedTasks + lostExecutors == 0 ? "" : String.format(Locale.ROOT,
+                    "spark-llama: failed task attempts (retried): %d; executors lost: %d%n", failedTasks, lostExecutors));
         }
 
         Map<String, Object> toMap() {
@@ -86,6 +103,8 @@ final class BatchJob {
             m.put(outputName + "_tokens", outputTokens);
             m.put("seconds", Math.round(seconds * 1000) / 1000.0);
             m.put(outputName + "_tok_s", Math.round(outputTokens / Math.max(seconds, 1e-9) * 100) / 100.0);
+            m.put("failed_tasks", failedTasks);
+            m.put("lost_executors", lostExecutors);
             return m;
         }
 
@@ -139,7 +158,15 @@ final class BatchJob {
         return run(spark, c, transformer, d -> d, outputName, log);
     }
 
-    /** As above, with {@code finish} applied to the transformer's output before it is written. */
+    /**
+     * As above, with {@code finish} applied to the transformer's output before it is written.
+     *
+     * <p>The rows still to do are split by a hash of their id into chunks of about
+     * {@code llama.commit.rows}, and each chunk is written (committed) by its own Spark job. A
+     * job that dies, driver and all, loses at most the chunk it was writing: a re-run with
+     * {@code llama.resume=true} skips every id already committed. Rows sharing an id (and all
+     * rows without one) fall in the same chunk, so they are committed together.
+     */
     static Summary run(SparkSession spark, JobConfig c, LlamaTransformer<?> transformer,
                        java.util.function.UnaryOperator<Dataset<Row>> finish, String outputName, PrintStream log)
             throws IOException {
@@ -148,22 +175,37 @@ final class BatchJob {
         String idColumn = c.get("llama.id.column");
         boolean resume = c.getBoolean("llama.resume");
         boolean overwrite = c.getBoolean("llama.overwrite");
-        checkModelOnDriver(c.require("llama.model"), c.optional("llama.tokenizer"));
+        int partitions = c.getInt("llama.partitions", 0, 1_000_000);
+        long commitRows = c.getInt("llama.commit.rows", 1, Integer.MAX_VALUE);
+        checkModelOnDriver(spark, transformer.engineSpec(), c.require("llama.model"), c.optional("llama.tokenizer"));
 
         Dataset<Row> rows = spark.read().parquet(input);
-        int partitions = c.getInt("llama.partitions", 0, 1_000_000);
-        if (partitions > 0) {
-            rows = rows.repartition(partitions);
+        if (!java.util.Arrays.asList(rows.columns()).contains(idColumn)) {
+            throw new IllegalArgumentException("input " + input + " has no id column '" + idColumn + "' (llama.id.column); columns: "
+                    + String.join(", ", rows.columns()));
         }
-        long inputRows = rows.count();
+        Row ids = rows.groupBy(col(idColumn)).count()
+                .agg(coalesce(sum(col("count")), lit(0L)),
+                        count(when(col("count").gt(1).and(col(idColumn).isNotNull()), true)),
+                        coalesce(sum(when(col(idColumn).isNull(), col("count"))), lit(0L)))
+                .first();
+        long inputRows = ids.getLong(0), sharedIds = ids.getLong(1), nullIds = ids.getLong(2);
+        if (sharedIds > 0) {
+            log.printf(Locale.ROOT, "spark-llama: warning: %d ids appear on more than one row; each such row still gets its own "
+                    + "output row (with the same sampling seed)%n", sharedIds);
+        }
+        if (nullIds > 0) {
+            log.printf(Locale.ROOT, "spark-llama: warning: %d rows have a null id; they become error rows%n", nullIds);
+        }
         boolean outputExists = exists(spark, output);
         long skipped = 0;
+        if (outputExists && resume) {
+            removeUnfinishedWrites(spark, output, log);
+        }
         Dataset<Row> done = outputExists && resume ? writtenIds(spark, output, idColumn) : null;
         if (done != null) {
-            Dataset<Row> remaining = rows.join(done, rows.col(idColumn).equalTo(done.col(idColumn)), "left_anti");
-            long left = remaining.count();
-            skipped = inputRows - left;
-            rows = remaining;
+            rows = rows.join(done, rows.col(idColumn).eqNullSafe(done.col(idColumn)), "left_anti");
+            skipped = inputRows - rows.count();
             log.printf(Locale.ROOT, "spark-llama: resuming: %d of %d rows are already in %s%n", skipped, inputRows, output);
         } else if (outputExists && !overwrite) {
             throw new IllegalArgumentException(output + " already exists; set llama.resume=true to add the missing rows, "
@@ -172,30 +214,71 @@ final class BatchJob {
         long todo = inputRows - skipped;
         JobMetrics metrics = new JobMetrics(spark.sparkContext());
         long t0 = System.nanoTime();
+        int failedTasks = 0, lostExecutors = 0;
         if (todo > 0) {
-            Dataset<Row> results = finish.apply(transformer.transform(rows, metrics));
+            int chunks = (int) Math.min(Integer.MAX_VALUE, (todo + commitRows - 1) / commitRows);
+            int tasks = partitions > 0 ? Math.max(1, partitions / chunks)
+                    : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (todo / chunks + 999) / 1000);
             try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), metrics, todo, outputName,
                     c.getInt("llama.progress.seconds", 1, 3600), log)) {
-                results.write().mode(resume ? SaveMode.Append : SaveMode.Overwrite).parquet(output);
+                for (int k = 0; k < chunks; k++) {
+                    Dataset<Row> chunk = chunks == 1 ? rows
+                            : rows.where(pmod(xxhash64(col(idColumn)), lit((long) chunks)).equalTo(lit((long) k)));
+                    Dataset<Row> results = finish.apply(transformer.transform(chunk.repartition(tasks), metrics));
+                    boolean first = k == 0 && !resume;
+                    results.write().mode(first ? SaveMode.Overwrite : SaveMode.Append).parquet(output);
+                    if (chunks > 1) {
+                        log.printf(Locale.ROOT, "spark-llama: committed chunk %d of %d (%d rows written so far)%n",
+                                k + 1, chunks, metrics.rows());
+                    }
+                }
+                failedTasks = progress.failedTasks();
+                lostExecutors = progress.lostExecutors();
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Summary s = new Summary(output, outputName, inputRows, skipped, metrics.rows(), metrics.errorRows(),
-                metrics.promptTokens(), metrics.generatedTokens(), seconds);
+                metrics.promptTokens(), metrics.generatedTokens(), seconds, failedTasks, lostExecutors);
         log.print(s.describe());
         return s;
     }
 
-    /** Reads a local model's header on the driver, so a wrong path or a corrupt file fails the job at once. */
-    static void checkModelOnDriver(String model, String tokenizer) throws IOException {
+    /**
+     * Reads a local model's header on the driver, so a wrong path, a corrupt file or an engine that
+     * cannot fit the executors' heap fails the job at once rather than in every task.
+     */
+    static void checkModelOnDriver(SparkSession spark, EngineSpec spec, String model, String tokenizer) throws IOException {
         if (!isLocal(model)) {
             return; // remote models are resolved and checked by the executors
         }
-        try (ModelFile f = ModelFiles.open(localPath(model))) {
+        Path modelPath = localPath(model);
+        try (ModelFile f = ModelFiles.open(modelPath)) {
             LlamaConfig config = LlamaConfig.read(f);
             if (tokenizer != null && isLocal(tokenizer)) {
                 ModelFiles.readTokenizer(localPath(tokenizer), config.vocabSize());
             }
+        }
+        org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
+        EngineOptions options = spec.toOptions(EngineRegistry.executorCores(conf));
+        String master = conf.get("spark.master", "local");
+        if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+            if (!EngineRegistry.isLoaded(spec)) {
+                MemoryBudget.checkBeforeLoading(modelPath, options); // the executor is this JVM
+            }
+            return;
+        }
+        checkExecutorHeap(modelPath, options, conf.getSizeAsBytes("spark.executor.memory", "1g"));
+    }
+
+    /** Fails when an engine with {@code options} over {@code model} cannot fit an executor heap of {@code heap} bytes. */
+    static void checkExecutorHeap(Path model, EngineOptions options, long heap) throws IOException {
+        long usable = heap - SPARK_RESERVED_BYTES;
+        MemoryBudget.Need need = MemoryBudget.need(model, options);
+        if (need.total() > usable) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but an executor's heap is %,d MB "
+                            + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory, or lower "
+                            + "llama.max.sequences or llama.context, use llama.kv.type=f16, or a smaller or more quantized model",
+                    model.getFileName(), need.describe(), heap >> 20, usable >> 20));
         }
     }
 
@@ -217,6 +300,21 @@ final class BatchJob {
                 return null;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Deletes the {@code _temporary} directory a killed run left in the output. Hadoop's file
+     * output committer would otherwise move that run's committed task files into the output when
+     * the resumed run commits, next to the same rows written again: duplicated ids. (This is why
+     * only one job may write an output at a time.)
+     */
+    private static void removeUnfinishedWrites(SparkSession spark, String output, PrintStream log) throws IOException {
+        org.apache.hadoop.fs.Path pending = new org.apache.hadoop.fs.Path(output, "_temporary");
+        org.apache.hadoop.fs.FileSystem fs = pending.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        if (fs.exists(pending)) {
+            fs.delete(pending, true);
+            log.printf(Locale.ROOT, "spark-llama: resuming: removed the unfinished writes of an earlier run (%s)%n", pending);
         }
     }
 

@@ -4,6 +4,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple4;
@@ -12,12 +13,14 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Logs a job's progress on the driver every few seconds: rows done, rows/s, output (generated
  * or scored) tokens/s and an ETA. Finished tasks count through the accumulators; running tasks through the
  * accumulator values their executors report in heartbeats, so progress moves within long
- * partitions too.
+ * partitions too. It also counts failed task attempts (Spark retries them) and lost executors,
+ * for the job's summary.
  */
 final class ProgressReporter extends SparkListener implements AutoCloseable {
     private final SparkContext sc;
@@ -29,6 +32,8 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     /** Latest reported (rows, generated tokens) of each running task. */
     private final Map<Long, long[]> running = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final AtomicInteger failedTasks = new AtomicInteger();
+    private final AtomicInteger lostExecutors = new AtomicInteger();
     private volatile boolean closed;
 
     ProgressReporter(SparkContext sc, JobMetrics metrics, long totalRows, String outputName, int periodSeconds, PrintStream log) {
@@ -80,6 +85,25 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
         running.remove(end.taskInfo().taskId());
+        if (end.taskInfo().failed() || end.taskInfo().killed()) {
+            failedTasks.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+        lostExecutors.incrementAndGet();
+        log.printf(Locale.ROOT, "spark-llama: lost executor %s (%s); its tasks are retried%n", removed.executorId(), removed.reason());
+    }
+
+    /** Task attempts that failed or were killed so far (each is retried by Spark). */
+    int failedTasks() {
+        return failedTasks.get();
+    }
+
+    /** Executors removed so far (crashed, killed, or lost with their host). */
+    int lostExecutors() {
+        return lostExecutors.get();
     }
 
     private void report() {

@@ -2,12 +2,8 @@ package io.sparkllama.spark;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,21 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The job entry point: configuration, summary, and resume by id. */
 @Timeout(300)
-class GenerateJobTest {
-    private static SparkSession spark;
-
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkTests.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class GenerateJobTest extends LocalSparkTest {
 
     private static JobConfig config(Path input, Path output, String... more) throws Exception {
         String[] args = new String[more.length + 6];
@@ -109,6 +91,19 @@ class GenerateJobTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenerateJob.run(spark, config(input, output), log));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(40, GenerateJob.run(spark, config(input, output, "llama.overwrite=true"), log).rows());
+    }
+
+    @Test
+    void anEngineTooBigForTheExecutorHeapFailsOnTheDriverWithTheNumbers() throws Exception {
+        Path model = Path.of(SparkTests.MODEL);
+        // 4096 slots x 512 positions x 5 layers x 32 kv_dim x 2 x 4 bytes = 2,560 MB of KV cache
+        io.sparkllama.engine.EngineOptions big = io.sparkllama.engine.EngineOptions.DEFAULTS.withMaxSequences(4096).withContextLength(512);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BatchJob.checkExecutorHeap(model, big, 1L << 30));
+        assertTrue(e.getMessage().contains("KV cache 2,560 MB (4096 slots x 512 positions, f32)"), e.getMessage());
+        assertTrue(e.getMessage().contains("an executor's heap is 1,024 MB (spark.executor.memory), 724 MB after"), e.getMessage());
+        BatchJob.checkExecutorHeap(model, big, 4L << 30); // fits in 4 GB
+        BatchJob.checkExecutorHeap(model, io.sparkllama.engine.EngineOptions.DEFAULTS, 1L << 30);
     }
 
     @Test
