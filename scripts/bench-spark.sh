@@ -28,6 +28,9 @@ jobs/generate.sh --master 'local[2]' llama.input="$dir/prompts-$rows.parquet" ll
   llama.overwrite=true llama.model="$model" llama.max.tokens="$tokens" llama.temperature=0.8 llama.top.p=0.95 \
   llama.top.k=0 llama.seed=42 llama.max.sequences=16 llama.threads=2 llama.partitions=2 > "$dir/spark.json" 2> "$dir/spark.log"
 grep "spark-llama:" "$dir/spark.log" >&2
+echo "== same completions?" >&2
+scripts/spark-submit --master 'local[2]' --conf spark.ui.enabled=false --class io.sparkllama.spark.CompareWithCli \
+  target/spark-llama.jar "$dir/spark-out" "$dir/cli.jsonl" 2>/dev/null >&2 # prints its JSON line; fails the script on a difference
 cli=$(sed -n 's/.*tokens in \([0-9.]*\) s: \([0-9.]*\) generated tok\/s.*/\2/p' "$dir/cli.log")
 spark=$(sed -n 's/.*"generated_tok_s":\([0-9.]*\).*/\1/p' "$dir/spark.json")
 echo "{\"rows\":$rows,\"cli_generated_tok_s\":$cli,\"spark_generated_tok_s\":$spark,\"ratio\":$(awk -v a="$spark" -v b="$cli" 'BEGIN{printf "%.3f", a/b}')}"
