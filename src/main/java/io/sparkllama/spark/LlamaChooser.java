@@ -1,13 +1,12 @@
 package io.sparkllama.spark;
 
-import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
@@ -31,7 +30,6 @@ import java.util.List;
 public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
     private static final long serialVersionUID = 1L;
 
-    private transient JobMetrics lastMetrics;
     private final Param<String> inputCol;
     private final Param<String> outputCol;
     private final StringArrayParam options;
@@ -108,20 +106,8 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
     }
 
     @Override
-    public Dataset<Row> transform(Dataset<?> dataset) {
-        return transform(dataset, new JobMetrics(dataset.sparkSession().sparkContext()));
-    }
-
-    @Override
-    public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
-        StructType out = transformSchema(dataset.schema());
-        this.lastMetrics = metrics;
-        var spec = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(engineSpec());
-        return dataset.toDF().mapPartitions(new ScoringPartition(spec, settings(), dataset.schema(), metrics), Encoders.row(out));
-    }
-
-    public JobMetrics lastMetrics() {
-        return lastMetrics;
+    protected MapPartitionsFunction<Row, Row> partitionFunction(Broadcast<EngineSpec> spec, StructType input, JobMetrics metrics) {
+        return new ScoringPartition(spec, settings(), input, metrics);
     }
 
     @Override

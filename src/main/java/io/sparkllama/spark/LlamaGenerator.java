@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -11,7 +11,6 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -38,8 +37,6 @@ import java.util.List;
  */
 public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     private static final long serialVersionUID = 1L;
-
-    private transient JobMetrics lastMetrics;
 
     private final Param<String> inputCol;
     private final Param<String> outputCol;
@@ -121,8 +118,8 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
         String template = value(promptTemplate);
         String system = value(systemPrompt);
         GenerationSettings s = new GenerationSettings(value(inputCol), value(idCol()), value(seed),
-                ((Double) value(temperature)).floatValue(), value(topK), ((Double) value(topP)).floatValue(), value(maxTokens),
-                List.of((String[]) value(stop)), value(truncate), template.isEmpty() ? null : template, value(chatTemplate),
+                (float) value(temperature), value(topK), (float) value(topP), value(maxTokens),
+                List.of(value(stop)), value(truncate), template.isEmpty() ? null : template, value(chatTemplate),
                 system.isEmpty() ? null : system, inFlight());
         s.sampling(0);
         return s;
@@ -136,25 +133,9 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
         return OutputColumns.extend(schema, value(outputCol));
     }
 
-    /** Completes every row, counting into new accumulators (see {@link #lastMetrics()}). */
     @Override
-    public Dataset<Row> transform(Dataset<?> dataset) {
-        return transform(dataset, new JobMetrics(dataset.sparkSession().sparkContext()));
-    }
-
-    /** Completes every row, counting into the given accumulators. */
-    @Override
-    public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
-        StructType out = transformSchema(dataset.schema());
-        GenerationSettings settings = settings();
-        Broadcast<EngineSpec> spec = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(engineSpec());
-        this.lastMetrics = metrics;
-        return dataset.toDF().mapPartitions(new GenerationPartition(spec, settings, dataset.schema(), metrics), Encoders.row(out));
-    }
-
-    /** The accumulators of the last {@link #transform} (filled as its result is computed). */
-    public JobMetrics lastMetrics() {
-        return lastMetrics;
+    protected MapPartitionsFunction<Row, Row> partitionFunction(Broadcast<EngineSpec> spec, StructType input, JobMetrics metrics) {
+        return new GenerationPartition(spec, settings(), input, metrics);
     }
 
     @Override

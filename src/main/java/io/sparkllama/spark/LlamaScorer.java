@@ -1,11 +1,10 @@
 package io.sparkllama.spark;
 
-import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable$;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -24,7 +23,6 @@ import java.util.List;
 public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     private static final long serialVersionUID = 1L;
 
-    private transient JobMetrics lastMetrics;
     private final Param<String> contextCol;
     private final Param<String> continuationCol;
 
@@ -55,9 +53,8 @@ public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     @Override
     public StructType transformSchema(StructType schema) {
         String context = value(contextCol);
-        String continuation = value(continuationCol); // a String variable: as a lone varargs argument, value() would be inferred as String[]
-        requireColumns(schema, continuation, value(idCol()));
-        requireText(schema, continuation);
+        requireColumns(schema, value(continuationCol), value(idCol()));
+        requireText(schema, value(continuationCol));
         if (!context.isEmpty()) {
             requireColumns(schema, context);
             requireText(schema, context);
@@ -66,20 +63,8 @@ public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     }
 
     @Override
-    public Dataset<Row> transform(Dataset<?> dataset) {
-        return transform(dataset, new JobMetrics(dataset.sparkSession().sparkContext()));
-    }
-
-    @Override
-    public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
-        StructType out = transformSchema(dataset.schema());
-        this.lastMetrics = metrics;
-        var spec = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(engineSpec());
-        return dataset.toDF().mapPartitions(new ScoringPartition(spec, settings(), dataset.schema(), metrics), Encoders.row(out));
-    }
-
-    public JobMetrics lastMetrics() {
-        return lastMetrics;
+    protected MapPartitionsFunction<Row, Row> partitionFunction(Broadcast<EngineSpec> spec, StructType input, JobMetrics metrics) {
+        return new ScoringPartition(spec, settings(), input, metrics);
     }
 
     @Override

@@ -1,9 +1,18 @@
 package io.sparkllama.spark;
 
 import io.sparkllama.model.KvCache;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
@@ -28,6 +37,7 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     private final IntParam prefillChunk;
     private final IntParam threads;
     private final IntParam prefixCache;
+    private transient JobMetrics lastMetrics;
 
     protected LlamaTransformer(String uid) {
         this.uid = uid; // before the params, which take their parent's uid
@@ -81,10 +91,25 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     public T setThreads(int v) { set(threads, v); return self(); }
     public T setPrefixCache(int v) { set(prefixCache, v); return self(); }
 
-    /** A param's value, or its default. */
-    @SuppressWarnings("unchecked")
-    protected <V> V value(Param<?> p) {
-        return (V) getOrDefault(p);
+    /** A param's value, or its default. (Scala's numeric and boolean params have the overloads below.) */
+    protected <V> V value(Param<V> p) {
+        return getOrDefault(p);
+    }
+
+    protected int value(IntParam p) {
+        return (Integer) getOrDefault(p);
+    }
+
+    protected long value(LongParam p) {
+        return (Long) getOrDefault(p);
+    }
+
+    protected double value(DoubleParam p) {
+        return (Double) getOrDefault(p);
+    }
+
+    protected boolean value(BooleanParam p) {
+        return (Boolean) getOrDefault(p);
     }
 
     /** The engine spec these params describe (what is broadcast). */
@@ -125,12 +150,32 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         }
     }
 
-    /** Runs the transformer, counting rows and tokens into {@code metrics}. */
-    public abstract org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> transform(org.apache.spark.sql.Dataset<?> dataset,
-                                                                                   JobMetrics metrics);
+    /** Runs every row through the engine, counting into new accumulators (see {@link #lastMetrics()}). */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        return transform(dataset, new JobMetrics(dataset.sparkSession().sparkContext()));
+    }
+
+    /** Runs every row through the engine, counting rows and tokens into {@code metrics}. */
+    public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
+        StructType out = transformSchema(dataset.schema());
+        Broadcast<EngineSpec> spec = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(engineSpec());
+        MapPartitionsFunction<Row, Row> partition = partitionFunction(spec, dataset.schema(), metrics);
+        this.lastMetrics = metrics;
+        return dataset.toDF().mapPartitions(partition, Encoders.row(out));
+    }
+
+    /** The accumulators of the last {@link #transform} (filled as its result is computed). */
+    public JobMetrics lastMetrics() {
+        return lastMetrics;
+    }
+
+    /** What each partition runs: its rows in, the same rows with this mode's columns out, in order. */
+    protected abstract MapPartitionsFunction<Row, Row> partitionFunction(Broadcast<EngineSpec> spec, StructType input,
+                                                                         JobMetrics metrics);
 
     /** How many requests each task keeps at the engine: enough to fill it alone. */
     protected int inFlight() {
-        return 2 * (Integer) value(maxSequences);
+        return 2 * value(maxSequences);
     }
 }
