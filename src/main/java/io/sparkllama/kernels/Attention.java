@@ -24,88 +24,7 @@ public final class Attention {
      */
     public static void scores(float[] k, int base, int stride, float[] q, int qo, int headSize, int heads,
                               float[] scores, int n) {
-        int g = 0;
-        for (; g + 4 <= heads; g += 4) {
-            scores4(k, base, stride, q, qo + g * headSize, headSize, scores, g * n, n);
-        }
-        for (; g < heads; g++) {
-            scores1(k, base, stride, q, qo + g * headSize, headSize, scores, g * n, n);
-        }
-    }
-
-    /** Four heads: each key vector feeds four FMAs. */
-    private static void scores4(float[] k, int base, int stride, float[] q, int qo, int hs, float[] scores, int so, int n) {
-        int t = 0;
-        for (; t + 2 * L <= n; t += 2 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-            for (int d = 0; d < hs; d++) {
-                int row = base + d * stride + t;
-                FloatVector k0 = FloatVector.fromArray(F, k, row), k1 = FloatVector.fromArray(F, k, row + L);
-                FloatVector qa = FloatVector.broadcast(F, q[qo + d]);
-                a0 = k0.fma(qa, a0);
-                a1 = k1.fma(qa, a1);
-                FloatVector qb = FloatVector.broadcast(F, q[qo + hs + d]);
-                b0 = k0.fma(qb, b0);
-                b1 = k1.fma(qb, b1);
-                FloatVector qc = FloatVector.broadcast(F, q[qo + 2 * hs + d]);
-                c0 = k0.fma(qc, c0);
-                c1 = k1.fma(qc, c1);
-                FloatVector qd = FloatVector.broadcast(F, q[qo + 3 * hs + d]);
-                d0 = k0.fma(qd, d0);
-                d1 = k1.fma(qd, d1);
-            }
-            a0.intoArray(scores, so + t);
-            a1.intoArray(scores, so + t + L);
-            b0.intoArray(scores, so + n + t);
-            b1.intoArray(scores, so + n + t + L);
-            c0.intoArray(scores, so + 2 * n + t);
-            c1.intoArray(scores, so + 2 * n + t + L);
-            d0.intoArray(scores, so + 3 * n + t);
-            d1.intoArray(scores, so + 3 * n + t + L);
-        }
-        for (int g = 0; g < 4; g++) {
-            tail(k, base, stride, q, qo + g * hs, hs, scores, so + g * n, t, n);
-        }
-    }
-
-    /** One head, four vectors of positions at a time. */
-    private static void scores1(float[] k, int base, int stride, float[] q, int qo, int hs, float[] scores, int so, int n) {
-        int t = 0;
-        for (; t + 4 * L <= n; t += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int d = 0; d < hs; d++) {
-                int row = base + d * stride + t;
-                FloatVector qd = FloatVector.broadcast(F, q[qo + d]);
-                a0 = FloatVector.fromArray(F, k, row).fma(qd, a0);
-                a1 = FloatVector.fromArray(F, k, row + L).fma(qd, a1);
-                a2 = FloatVector.fromArray(F, k, row + 2 * L).fma(qd, a2);
-                a3 = FloatVector.fromArray(F, k, row + 3 * L).fma(qd, a3);
-            }
-            a0.intoArray(scores, so + t);
-            a1.intoArray(scores, so + t + L);
-            a2.intoArray(scores, so + t + 2 * L);
-            a3.intoArray(scores, so + t + 3 * L);
-        }
-        tail(k, base, stride, q, qo, hs, scores, so, t, n);
-    }
-
-    /** Positions {@code [from, n)} of one head: vectors of 8, then scalars, same chain order. */
-    private static void tail(float[] k, int base, int stride, float[] q, int qo, int hs, float[] scores, int so, int from, int n) {
-        int t = from;
-        for (; t + L <= n; t += L) {
-            FloatVector a = FloatVector.zero(F);
-            for (int d = 0; d < hs; d++) {
-                a = FloatVector.fromArray(F, k, base + d * stride + t).fma(FloatVector.broadcast(F, q[qo + d]), a);
-            }
-            a.intoArray(scores, so + t);
-        }
-        for (; t < n; t++) {
-            float s = 0f;
-            for (int d = 0; d < hs; d++) {
-                s = Math.fma(k[base + d * stride + t], q[qo + d], s);
-            }
-            scores[so + t] = s;
-        }
+        rowsTimesWeights(k, base, stride, q, qo, headSize, heads, scores, 0, n);
     }
 
     /**
@@ -115,82 +34,93 @@ public final class Attention {
      */
     public static void weightedSum(float[] v, int base, int stride, float[] scores, int n, int headSize, int heads,
                                    float[] out, int oo) {
+        rowsTimesWeights(v, base, stride, scores, 0, n, heads, out, oo, headSize);
+    }
+
+    /**
+     * Both reductions above are this one: for each of {@code heads} weight vectors g (each
+     * {@code inner} long, {@code w[wo + g*inner ..]}), {@code out[oo + g*cols + j] = sum over i <
+     * inner, in order, of m[base + i*stride + j] * w[wo + g*inner + i]}, for {@code j < cols}.
+     */
+    private static void rowsTimesWeights(float[] m, int base, int stride, float[] w, int wo, int inner, int heads,
+                                         float[] out, int oo, int cols) {
         int g = 0;
         for (; g + 4 <= heads; g += 4) {
-            sum4(v, base, stride, scores, g * n, n, headSize, out, oo + g * headSize);
+            times4(m, base, stride, w, wo + g * inner, inner, out, oo + g * cols, cols);
         }
         for (; g < heads; g++) {
-            sum1(v, base, stride, scores, g * n, n, headSize, out, oo + g * headSize, 0);
+            times1(m, base, stride, w, wo + g * inner, inner, out, oo + g * cols, cols, 0);
         }
     }
 
-    /** Four heads, two vectors of dimensions at a time: each value vector feeds four FMAs. */
-    private static void sum4(float[] v, int base, int stride, float[] s, int so, int n, int hs, float[] out, int oo) {
-        int c = 0;
-        for (; c + 2 * L <= hs; c += 2 * L) {
+    /** Four weight vectors, two vectors of columns at a time: each row vector feeds four FMAs. */
+    private static void times4(float[] m, int base, int stride, float[] w, int wo, int inner, float[] out, int oo, int cols) {
+        int j = 0;
+        for (; j + 2 * L <= cols; j += 2 * L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-            for (int t = 0; t < n; t++) {
-                int row = base + t * stride + c;
-                FloatVector v0 = FloatVector.fromArray(F, v, row), v1 = FloatVector.fromArray(F, v, row + L);
-                FloatVector sa = FloatVector.broadcast(F, s[so + t]);
-                a0 = v0.fma(sa, a0);
-                a1 = v1.fma(sa, a1);
-                FloatVector sb = FloatVector.broadcast(F, s[so + n + t]);
-                b0 = v0.fma(sb, b0);
-                b1 = v1.fma(sb, b1);
-                FloatVector sc = FloatVector.broadcast(F, s[so + 2 * n + t]);
-                c0 = v0.fma(sc, c0);
-                c1 = v1.fma(sc, c1);
-                FloatVector sd = FloatVector.broadcast(F, s[so + 3 * n + t]);
-                d0 = v0.fma(sd, d0);
-                d1 = v1.fma(sd, d1);
+            for (int i = 0; i < inner; i++) {
+                int row = base + i * stride + j;
+                FloatVector m0 = FloatVector.fromArray(F, m, row), m1 = FloatVector.fromArray(F, m, row + L);
+                FloatVector wa = FloatVector.broadcast(F, w[wo + i]);
+                a0 = m0.fma(wa, a0);
+                a1 = m1.fma(wa, a1);
+                FloatVector wb = FloatVector.broadcast(F, w[wo + inner + i]);
+                b0 = m0.fma(wb, b0);
+                b1 = m1.fma(wb, b1);
+                FloatVector wc = FloatVector.broadcast(F, w[wo + 2 * inner + i]);
+                c0 = m0.fma(wc, c0);
+                c1 = m1.fma(wc, c1);
+                FloatVector wd = FloatVector.broadcast(F, w[wo + 3 * inner + i]);
+                d0 = m0.fma(wd, d0);
+                d1 = m1.fma(wd, d1);
             }
-            a0.intoArray(out, oo + c);
-            a1.intoArray(out, oo + c + L);
-            b0.intoArray(out, oo + hs + c);
-            b1.intoArray(out, oo + hs + c + L);
-            c0.intoArray(out, oo + 2 * hs + c);
-            c1.intoArray(out, oo + 2 * hs + c + L);
-            d0.intoArray(out, oo + 3 * hs + c);
-            d1.intoArray(out, oo + 3 * hs + c + L);
+            a0.intoArray(out, oo + j);
+            a1.intoArray(out, oo + j + L);
+            b0.intoArray(out, oo + cols + j);
+            b1.intoArray(out, oo + cols + j + L);
+            c0.intoArray(out, oo + 2 * cols + j);
+            c1.intoArray(out, oo + 2 * cols + j + L);
+            d0.intoArray(out, oo + 3 * cols + j);
+            d1.intoArray(out, oo + 3 * cols + j + L);
         }
         for (int g = 0; g < 4; g++) {
-            sum1(v, base, stride, s, so + g * n, n, hs, out, oo + g * hs, c);
+            times1(m, base, stride, w, wo + g * inner, inner, out, oo + g * cols, cols, j);
         }
     }
 
-    /** One head, dimensions {@code [from, hs)}: four vectors, then one, then scalars, same chain order. */
-    private static void sum1(float[] v, int base, int stride, float[] s, int so, int n, int hs, float[] out, int oo, int from) {
-        int c = from;
-        int full = hs & -L;
-        for (; c + 4 * L <= full; c += 4 * L) {
+    /** One weight vector, columns {@code [from, cols)}: four vectors, then one, then scalars, same chain order. */
+    private static void times1(float[] m, int base, int stride, float[] w, int wo, int inner, float[] out, int oo, int cols,
+                               int from) {
+        int j = from;
+        int full = cols & -L;
+        for (; j + 4 * L <= full; j += 4 * L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0; t < n; t++) {
-                int row = base + t * stride + c;
-                FloatVector st = FloatVector.broadcast(F, s[so + t]);
-                a0 = FloatVector.fromArray(F, v, row).fma(st, a0);
-                a1 = FloatVector.fromArray(F, v, row + L).fma(st, a1);
-                a2 = FloatVector.fromArray(F, v, row + 2 * L).fma(st, a2);
-                a3 = FloatVector.fromArray(F, v, row + 3 * L).fma(st, a3);
+            for (int i = 0; i < inner; i++) {
+                int row = base + i * stride + j;
+                FloatVector wi = FloatVector.broadcast(F, w[wo + i]);
+                a0 = FloatVector.fromArray(F, m, row).fma(wi, a0);
+                a1 = FloatVector.fromArray(F, m, row + L).fma(wi, a1);
+                a2 = FloatVector.fromArray(F, m, row + 2 * L).fma(wi, a2);
+                a3 = FloatVector.fromArray(F, m, row + 3 * L).fma(wi, a3);
             }
-            a0.intoArray(out, oo + c);
-            a1.intoArray(out, oo + c + L);
-            a2.intoArray(out, oo + c + 2 * L);
-            a3.intoArray(out, oo + c + 3 * L);
+            a0.intoArray(out, oo + j);
+            a1.intoArray(out, oo + j + L);
+            a2.intoArray(out, oo + j + 2 * L);
+            a3.intoArray(out, oo + j + 3 * L);
         }
-        for (; c < full; c += L) {
+        for (; j < full; j += L) {
             FloatVector acc = FloatVector.zero(F);
-            for (int t = 0; t < n; t++) {
-                acc = FloatVector.fromArray(F, v, base + t * stride + c).fma(FloatVector.broadcast(F, s[so + t]), acc);
+            for (int i = 0; i < inner; i++) {
+                acc = FloatVector.fromArray(F, m, base + i * stride + j).fma(FloatVector.broadcast(F, w[wo + i]), acc);
             }
-            acc.intoArray(out, oo + c);
+            acc.intoArray(out, oo + j);
         }
-        for (; c < hs; c++) {
+        for (; j < cols; j++) {
             float acc = 0f;
-            for (int t = 0; t < n; t++) {
-                acc = Math.fma(v[base + t * stride + c], s[so + t], acc);
+            for (int i = 0; i < inner; i++) {
+                acc = Math.fma(m[base + i * stride + j], w[wo + i], acc);
             }
-            out[oo + c] = acc;
+            out[oo + j] = acc;
         }
     }
 }
