@@ -3,142 +3,238 @@ package io.sparkllama.kernels;
 import jdk.incubator.vector.FloatVector;
 
 import static io.sparkllama.kernels.Dot.F;
-import static io.sparkllama.kernels.Dot.L;
 
 /**
- * Weights quantized in blocks of 32 with one float scale per block (Q8_0, Q4_0). A dot product
- * sums each block's unscaled integer weights times the activations in the 8 lanes (a multiply,
- * then three fmas, in column order) and adds that block sum to the accumulator with one fma by
- * the block's scale; the lanes are then summed as in {@link Dot}. Integer weights convert to
- * float exactly, so every path gives the same bits.
+ * Weights quantized in blocks of 32 columns with one float scale per block (Q8_0, Q4_0), stored
+ * in <b>panels</b> of 8 rows: the 8 rows' weights of one column sit side by side, so one vector
+ * holds one column of a panel and a vector lane is a row. A product then broadcasts each
+ * activation to all lanes and needs no horizontal sums: every lane accumulates its own row.
  *
- * <p>A batch of one runs the subclass's fused kernel, which unpacks weights on the fly. Larger
- * batches unpack a few rows at a time into a float scratch and run {@link #rowTimes4} over groups
- * of four activation rows; keeping the type-specific unpacking out of that kernel keeps it small enough
- * for C2 to inline every vector operation.
+ * <p><b>Reduction order</b> (the numerics contract of block types): for each output element,
+ * {@code acc = 0}; for each block in column order, {@code t = 0}, then {@code t = fma(q[c], x[c], t)}
+ * for the block's 32 columns in order, then {@code acc = fma(t, d, acc)} with the block's scale
+ * {@code d}; the result is {@code acc}. Integer weights convert to float exactly, and every kernel
+ * below (any batch, any panel group, any row range) performs exactly this chain per element, so
+ * results do not depend on batch size, slot or thread count.
+ *
+ * <p>A batch of one runs the subclass's kernel, which unpacks weights on the fly, four panels at
+ * a time. Larger batches unpack one panel into a float scratch and run it against groups of up to
+ * six activation rows; a group shares each weight load among its sequences, and its independent
+ * chains keep the FMA units busy. Rows past the matrix's end pad the last panel with zero weights
+ * and scales and are never written out.
  */
 abstract class BlockMatrix extends WeightMatrix {
     static final int QK = 32;
+    /** Rows per panel: one per vector lane. */
+    static final int PANEL = Dot.L;
+    /** Panels the single-sequence kernel runs at once; row ranges from {@link Parallel} are multiples of this. */
+    static final int PANEL_GROUP = 4;
 
+    /** Block scales in panel order: {@code [panel][block][lane]}. */
     protected final float[] scales;
     protected final int blocksPerRow;
+    protected final int panels;
 
-    protected BlockMatrix(String name, int rows, int cols, float[] scales) {
+    /** {@code rowMajorScales[r * blocksPerRow + blk]} is the scale of row r's block blk, as in the file. */
+    protected BlockMatrix(String name, int rows, int cols, float[] rowMajorScales) {
         super(name, rows, cols);
-        if (cols % QK != 0 || scales.length != (long) rows * cols / QK) {
+        if (cols % QK != 0 || rowMajorScales.length != (long) rows * cols / QK) {
             throw new IllegalArgumentException(name + ": block data does not fit " + rows + "x" + cols);
         }
-        this.scales = scales;
         this.blocksPerRow = cols / QK;
+        this.panels = (rows + PANEL - 1) / PANEL;
+        this.scales = new float[panels * blocksPerRow * PANEL];
+        for (int r = 0; r < rows; r++) {
+            for (int blk = 0; blk < blocksPerRow; blk++) {
+                scales[scaleIndex(r, blk)] = rowMajorScales[r * blocksPerRow + blk];
+            }
+        }
     }
 
-    /** Batch-of-one product for rows {@code [r0, r1)}, unpacking weights on the fly: {@code out[r] = W[r] . x}. */
-    protected abstract void multiplyOne(float[] x, float[] out, int r0, int r1);
-
-    /** Row {@code r}'s integer weights, unscaled, as floats at {@code dst[off .. off+cols)}. */
-    protected abstract void unscaledRow(int r, float[] dst, int off);
+    /** Index of row r's scale for block blk in {@link #scales}. */
+    protected final int scaleIndex(int r, int blk) {
+        return ((r / PANEL) * blocksPerRow + blk) * PANEL + r % PANEL;
+    }
 
     @Override
-    public void decodeRows(int row, int n, float[] dst, int off) {
+    int rowAlignment() {
+        return PANEL_GROUP * PANEL;
+    }
+
+    /** Row r's integer weight at column c, unscaled, by plain scalar code. */
+    protected abstract int quant(int r, int c);
+
+    /** Panel p's integer weights, unscaled, as floats at {@code dst[c * 8 + lane]}. */
+    protected abstract void unpackPanel(int p, float[] dst);
+
+    /**
+     * Batch-of-one product: {@code res[i*8 + lane]} = row {@code (p+i)*8 + lane} times {@code x},
+     * for the four panels {@code p .. p+3}.
+     */
+    protected abstract void panelsTimesOne4(int p, float[] x, float[] res);
+
+    /** As {@link #panelsTimesOne4} for the single panel p. */
+    protected abstract void panelsTimesOne1(int p, float[] x, float[] res);
+
+    @Override
+    public final void decodeRows(int row, int n, float[] dst, int off) {
         for (int r = row; r < row + n; r++) {
-            int o = off + (r - row) * cols;
-            unscaledRow(r, dst, o);
-            for (int blk = 0; blk < blocksPerRow; blk++) {
-                float d = scales[r * blocksPerRow + blk];
-                for (int k = 0; k < QK; k += L) {
-                    int i = o + blk * QK + k;
-                    FloatVector.fromArray(F, dst, i).mul(d).intoArray(dst, i);
-                }
+            for (int c = 0; c < cols; c++) {
+                dst[off + (r - row) * cols + c] = quant(r, c) * scales[scaleIndex(r, c / QK)];
             }
         }
     }
 
     @Override
-    public void multiply(float[] x, int batch, float[] out, int r0, int r1) {
+    protected final float scalarWeight(int r, int c) {
+        return quant(r, c) * scales[scaleIndex(r, c / QK)];
+    }
+
+    @Override
+    public final void multiply(float[] x, int batch, float[] out, int r0, int r1) {
+        float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, 6 * PANEL);
+        int pEnd = (r1 + PANEL - 1) / PANEL;
         if (batch == 1) {
-            multiplyOne(x, out, r0, r1);
+            int p = r0 / PANEL;
+            for (; p + PANEL_GROUP <= pEnd; p += PANEL_GROUP) {
+                panelsTimesOne4(p, x, res);
+                for (int i = 0; i < PANEL_GROUP; i++) {
+                    store(res, i * PANEL, p + i, out, 0, r0, r1);
+                }
+            }
+            for (; p < pEnd; p++) {
+                panelsTimesOne1(p, x, res);
+                store(res, 0, p, out, 0, r0, r1);
+            }
             return;
         }
-        // Unpack a few rows, then run every group of four activation rows over all of them: a
-        // group's activations stay in cache while the rows are swept, instead of streaming the
-        // whole batch once per row. (Tiling the columns as well measured no faster.)
-        float[] q = ThreadBuffers.floats(ThreadBuffers.WEIGHTS, ROW_BLOCK * cols);
-        float[] tmp = new float[4 * L];
-        for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
-            int n = Math.min(ROW_BLOCK, r1 - rb);
-            for (int i = 0; i < n; i++) {
-                unscaledRow(rb + i, q, i * cols);
-            }
-            int b = 0;
-            for (; b + 4 <= batch; b += 4) {
-                for (int i = 0; i < n; i++) {
-                    rowTimes4(q, i * cols, (rb + i) * blocksPerRow, x, b, out, rb + i, tmp);
+        float[] w = ThreadBuffers.floats(ThreadBuffers.WEIGHTS, PANEL * cols);
+        for (int p = r0 / PANEL; p < pEnd; p++) {
+            unpackPanel(p, w);
+            int s = p * blocksPerRow * PANEL;
+            for (int b = 0; b < batch; ) {
+                int n = groupSize(batch - b);
+                switch (n) {
+                    case 6: panelTimes6(w, s, x, b * cols, res); break;
+                    case 4: panelTimes4(w, s, x, b * cols, res); break;
+                    case 2: panelTimes2(w, s, x, b * cols, res); break;
+                    default: panelTimes1(w, s, x, b * cols, res); break;
                 }
-            }
-            for (; b < batch; b++) {
                 for (int i = 0; i < n; i++) {
-                    out[b * rows + rb + i] = rowDot(q, i * cols, (rb + i) * blocksPerRow, x, b * cols, tmp);
+                    store(res, i * PANEL, p, out, (b + i) * rows, r0, r1);
                 }
+                b += n;
             }
         }
-    }
-
-    /** One unpacked row times activation row at {@code xo}, in the block order. */
-    private float rowDot(float[] q, int qo, int s, float[] x, int xo, float[] tmp) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            int c = qo + blk * QK, xc = xo + blk * QK;
-            FloatVector t = FloatVector.fromArray(F, q, c).mul(FloatVector.fromArray(F, x, xc));
-            t = FloatVector.fromArray(F, q, c + 8).fma(FloatVector.fromArray(F, x, xc + 8), t);
-            t = FloatVector.fromArray(F, q, c + 16).fma(FloatVector.fromArray(F, x, xc + 16), t);
-            t = FloatVector.fromArray(F, q, c + 24).fma(FloatVector.fromArray(F, x, xc + 24), t);
-            acc = t.fma(FloatVector.broadcast(F, scales[s + blk]), acc);
-        }
-        acc.intoArray(tmp, 0);
-        return Dot.sum8(tmp, 0);
     }
 
     /**
-     * One unpacked row times activation rows {@code b .. b+3}: each weight chunk is loaded once
-     * for four FMAs. (Written out in full: see the JIT rule on {@link Dot}.)
+     * Sequences in the next group when {@code left} remain: sixes while that leaves at least four
+     * (six chains and one weight load per six FMAs fill AVX2's 16 registers), then fours, twos, one.
      */
-    private void rowTimes4(float[] q, int qo, int s, float[] x, int b, float[] out, int r, float[] tmp) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int x0 = b * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            int c = blk * QK;
-            FloatVector q0 = FloatVector.fromArray(F, q, qo + c), q1 = FloatVector.fromArray(F, q, qo + c + 8);
-            FloatVector q2 = FloatVector.fromArray(F, q, qo + c + 16), q3 = FloatVector.fromArray(F, q, qo + c + 24);
-            FloatVector d = FloatVector.broadcast(F, scales[s + blk]);
-            FloatVector t = q0.mul(FloatVector.fromArray(F, x, x0 + c));
-            t = q1.fma(FloatVector.fromArray(F, x, x0 + c + 8), t);
-            t = q2.fma(FloatVector.fromArray(F, x, x0 + c + 16), t);
-            t = q3.fma(FloatVector.fromArray(F, x, x0 + c + 24), t);
-            a0 = t.fma(d, a0);
-            t = q0.mul(FloatVector.fromArray(F, x, x1 + c));
-            t = q1.fma(FloatVector.fromArray(F, x, x1 + c + 8), t);
-            t = q2.fma(FloatVector.fromArray(F, x, x1 + c + 16), t);
-            t = q3.fma(FloatVector.fromArray(F, x, x1 + c + 24), t);
-            a1 = t.fma(d, a1);
-            t = q0.mul(FloatVector.fromArray(F, x, x2 + c));
-            t = q1.fma(FloatVector.fromArray(F, x, x2 + c + 8), t);
-            t = q2.fma(FloatVector.fromArray(F, x, x2 + c + 16), t);
-            t = q3.fma(FloatVector.fromArray(F, x, x2 + c + 24), t);
-            a2 = t.fma(d, a2);
-            t = q0.mul(FloatVector.fromArray(F, x, x3 + c));
-            t = q1.fma(FloatVector.fromArray(F, x, x3 + c + 8), t);
-            t = q2.fma(FloatVector.fromArray(F, x, x3 + c + 16), t);
-            t = q3.fma(FloatVector.fromArray(F, x, x3 + c + 24), t);
-            a3 = t.fma(d, a3);
+    static int groupSize(int left) {
+        if (left >= 10 || left == 6) {
+            return 6;
         }
-        a0.intoArray(tmp, 0);
-        a1.intoArray(tmp, L);
-        a2.intoArray(tmp, 2 * L);
-        a3.intoArray(tmp, 3 * L);
-        out[b * rows + r] = Dot.sum8(tmp, 0);
-        out[(b + 1) * rows + r] = Dot.sum8(tmp, 8);
-        out[(b + 2) * rows + r] = Dot.sum8(tmp, 16);
-        out[(b + 3) * rows + r] = Dot.sum8(tmp, 24);
+        if (left >= 4) {
+            return 4;
+        }
+        return left >= 2 ? 2 : 1;
     }
 
+    /** Copies panel p's lanes at {@code res[ro ..]} to {@code out[base + row]} for its rows inside [r0, r1). */
+    private void store(float[] res, int ro, int p, float[] out, int base, int r0, int r1) {
+        int lo = Math.max(r0, p * PANEL), hi = Math.min(Math.min(r1, rows), p * PANEL + PANEL);
+        if (lo < hi) {
+            System.arraycopy(res, ro + lo - p * PANEL, out, base + lo, hi - lo);
+        }
+    }
+
+    // The group kernels below are one kernel written out for 6, 4, 2 and 1 activation rows (see
+    // the JIT rule on Dot). w is an unpacked panel ([c][lane]), s the panel's first scale,
+    // xo the group's first activation row; results go to res[i*8 + lane] for sequence i.
+
+    private void panelTimes6(float[] w, int s, float[] x, int xo, float[] res) {
+        int x0 = xo, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0, t4 = t0, t5 = t0;
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                FloatVector v = FloatVector.fromArray(F, w, c * PANEL);
+                t0 = v.fma(FloatVector.broadcast(F, x[x0 + c]), t0);
+                t1 = v.fma(FloatVector.broadcast(F, x[x1 + c]), t1);
+                t2 = v.fma(FloatVector.broadcast(F, x[x2 + c]), t2);
+                t3 = v.fma(FloatVector.broadcast(F, x[x3 + c]), t3);
+                t4 = v.fma(FloatVector.broadcast(F, x[x4 + c]), t4);
+                t5 = v.fma(FloatVector.broadcast(F, x[x5 + c]), t5);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+            a2 = t2.fma(d, a2);
+            a3 = t3.fma(d, a3);
+            a4 = t4.fma(d, a4);
+            a5 = t5.fma(d, a5);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
+        a4.intoArray(res, 4 * PANEL);
+        a5.intoArray(res, 5 * PANEL);
+    }
+
+    private void panelTimes4(float[] w, int s, float[] x, int xo, float[] res) {
+        int x0 = xo, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                FloatVector v = FloatVector.fromArray(F, w, c * PANEL);
+                t0 = v.fma(FloatVector.broadcast(F, x[x0 + c]), t0);
+                t1 = v.fma(FloatVector.broadcast(F, x[x1 + c]), t1);
+                t2 = v.fma(FloatVector.broadcast(F, x[x2 + c]), t2);
+                t3 = v.fma(FloatVector.broadcast(F, x[x3 + c]), t3);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+            a2 = t2.fma(d, a2);
+            a3 = t3.fma(d, a3);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
+    }
+
+    private void panelTimes2(float[] w, int s, float[] x, int xo, float[] res) {
+        int x0 = xo, x1 = x0 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = t0;
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                FloatVector v = FloatVector.fromArray(F, w, c * PANEL);
+                t0 = v.fma(FloatVector.broadcast(F, x[x0 + c]), t0);
+                t1 = v.fma(FloatVector.broadcast(F, x[x1 + c]), t1);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+    }
+
+    private void panelTimes1(float[] w, int s, float[] x, int xo, float[] res) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F);
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                t0 = FloatVector.fromArray(F, w, c * PANEL).fma(FloatVector.broadcast(F, x[xo + c]), t0);
+            }
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s + blk * PANEL), a0);
+        }
+        a0.intoArray(res, 0);
+    }
 }

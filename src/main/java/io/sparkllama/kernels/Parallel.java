@@ -2,13 +2,13 @@ package io.sparkllama.kernels;
 
 /**
  * Splits matrix products over a {@link ComputePool} by row ranges. Several matrices that read
- * the same input (Q, K and V; gate and up) go into one job, so the pool is woken once.
+ * the same input (Q, K and V; gate and up) go into one job, so the pool is woken once. Row ranges
+ * start at multiples of each matrix's {@link WeightMatrix#rowAlignment}, the rows its kernels
+ * process together.
  */
 public final class Parallel {
     /** Below this many multiply-adds a product runs on the calling thread: waking the pool costs more. */
     private static final long MIN_PARALLEL_WORK = 1 << 15;
-    /** Row ranges are multiples of the kernels' 4-row blocks. */
-    private static final int ROW_ALIGN = 4;
     /** Tasks per thread, so that uneven progress evens out. */
     private static final int TASKS_PER_THREAD = 16;
 
@@ -38,7 +38,8 @@ public final class Parallel {
         for (int i = 0; i < ms.length; i++) {
             long share = Math.max(1, (long) targetTasks * ms[i].rows() * ms[i].cols() * batch / work);
             int rows = (int) ((ms[i].rows() + share - 1) / share);
-            chunk[i] = Math.max(ROW_ALIGN, (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN);
+            int align = ms[i].rowAlignment();
+            chunk[i] = Math.max(align, (rows + align - 1) / align * align);
             firstTask[i + 1] = firstTask[i] + (ms[i].rows() + chunk[i] - 1) / chunk[i];
         }
         pool.run(firstTask[ms.length], task -> {

@@ -10,24 +10,46 @@ import jdk.incubator.vector.VectorSpecies;
 import static io.sparkllama.kernels.Dot.F;
 
 /**
- * Q4_0 weights in ggml's packing: blocks of 32 weights in 16 bytes plus a scale {@code d};
- * weight j of a block is the low nibble of byte j (j &lt; 16) or the high nibble of byte j-16,
- * and its value is {@code (nibble - 8) * d}. So one 8-byte load gives columns 0-7 (low nibbles)
- * and 16-23 (high nibbles), the next columns 8-15 and 24-31. AVX2 has no byte shifts, so the
- * bytes are widened to int lanes before the nibbles are split. Summation follows {@link BlockMatrix}.
+ * Q4_0 weights: blocks of 32 four-bit values {@code n} with one scale {@code d}; a weight is
+ * {@code (n - 8) * d}. In the file, weight j of a block is the low nibble of byte j (j &lt; 16) or
+ * the high nibble of byte j-16. Here they are re-paired into {@link BlockMatrix} panels: one byte
+ * per row holds two neighbouring columns (low nibble the even one), so one 8-byte load gives two
+ * panel columns in summation order. AVX2 has no byte shifts, so the bytes are widened to int lanes
+ * before the nibbles are split. Summation follows {@link BlockMatrix}.
  */
 public final class Q4Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    /** Bytes of one panel's block: 16 column pairs of 8 rows. */
+    private static final int PANEL_BLOCK = QK / 2 * PANEL;
 
+    /** {@code packed[((panel * blocksPerRow + blk) * 16 + pair) * 8 + lane]}; padding rows hold zeros (nibble 8). */
     private final byte[] packed;
 
-    public Q4Matrix(String name, int rows, int cols, byte[] packed, float[] scales) {
+    /** {@code filePacked} and {@code scales} as in the file: row after row, blocks in column order. */
+    public Q4Matrix(String name, int rows, int cols, byte[] filePacked, float[] scales) {
         super(name, rows, cols, scales);
-        if (packed.length != (long) rows * cols / 2) {
+        if (filePacked.length != (long) rows * cols / 2) {
             throw new IllegalArgumentException(name + ": Q4_0 data does not fit " + rows + "x" + cols);
         }
-        this.packed = packed;
+        this.packed = new byte[panels * blocksPerRow * PANEL_BLOCK];
+        java.util.Arrays.fill(packed, (byte) 0x88);
+        for (int r = 0; r < rows; r++) {
+            for (int blk = 0; blk < blocksPerRow; blk++) {
+                int file = (r * blocksPerRow + blk) * (QK / 2);
+                int panel = ((r / PANEL) * blocksPerRow + blk) * PANEL_BLOCK + r % PANEL;
+                for (int pair = 0; pair < QK / 2; pair++) {
+                    int lo = fileNibble(filePacked, file, 2 * pair), hi = fileNibble(filePacked, file, 2 * pair + 1);
+                    packed[panel + pair * PANEL] = (byte) (lo | hi << 4);
+                }
+            }
+        }
+    }
+
+    /** Nibble of weight j of the file block at byte {@code file}. */
+    private static int fileNibble(byte[] filePacked, int file, int j) {
+        int b = filePacked[file + (j & 15)] & 0xFF;
+        return j < 16 ? b & 0x0F : b >>> 4;
     }
 
     @Override
@@ -41,53 +63,74 @@ public final class Q4Matrix extends BlockMatrix {
     }
 
     @Override
-    protected void unscaledRow(int r, float[] dst, int off) {
-        int s = r * blocksPerRow;
+    protected int quant(int r, int c) {
+        int b = packed[((r / PANEL) * blocksPerRow + c / QK) * PANEL_BLOCK + (c % QK / 2) * PANEL + r % PANEL] & 0xFF;
+        return ((c & 1) == 0 ? b & 0x0F : b >>> 4) - 8;
+    }
+
+    @Override
+    protected void unpackPanel(int p, float[] dst) {
+        int base = p * blocksPerRow * PANEL_BLOCK;
+        for (int pair = 0; pair < cols / 2; pair++) {
+            IntVector b = (IntVector) ByteVector.fromArray(B64, packed, base + pair * PANEL)
+                    .convertShape(VectorOperators.B2I, I256, 0);
+            ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).intoArray(dst, 2 * pair * PANEL);
+            ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                    .intoArray(dst, (2 * pair + 1) * PANEL);
+        }
+    }
+
+    @Override
+    protected void panelsTimesOne4(int p, float[] x, float[] res) {
+        int panelBytes = blocksPerRow * PANEL_BLOCK;
+        int q0 = p * panelBytes, q1 = q0 + panelBytes, q2 = q1 + panelBytes, q3 = q2 + panelBytes;
+        int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
+        int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            int o = off + blk * QK;
-            for (int half = 0; half < 2; half++) {
-                IntVector b = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16 + half * 8)
-                        .convertShape(VectorOperators.B2I, I256, 0);
-                ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).intoArray(dst, o + half * 8);
-                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-                        .intoArray(dst, o + 16 + half * 8);
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int c = blk * QK, end = c + QK; c < end; c += 2) {
+                FloatVector xe = FloatVector.broadcast(F, x[c]), xo = FloatVector.broadcast(F, x[c + 1]);
+                int o = c / 2 * PANEL;
+                IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + o).convertShape(VectorOperators.B2I, I256, 0);
+                t0 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xe, t0);
+                t0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xo, t0);
+                b = (IntVector) ByteVector.fromArray(B64, packed, q1 + o).convertShape(VectorOperators.B2I, I256, 0);
+                t1 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xe, t1);
+                t1 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xo, t1);
+                b = (IntVector) ByteVector.fromArray(B64, packed, q2 + o).convertShape(VectorOperators.B2I, I256, 0);
+                t2 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xe, t2);
+                t2 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xo, t2);
+                b = (IntVector) ByteVector.fromArray(B64, packed, q3 + o).convertShape(VectorOperators.B2I, I256, 0);
+                t3 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xe, t3);
+                t3 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xo, t3);
             }
+            int d = blk * PANEL;
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + d), a0);
+            a1 = t1.fma(FloatVector.fromArray(F, scales, s1 + d), a1);
+            a2 = t2.fma(FloatVector.fromArray(F, scales, s2 + d), a2);
+            a3 = t3.fma(FloatVector.fromArray(F, scales, s3 + d), a3);
         }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
     }
 
     @Override
-    protected void multiplyOne(float[] x, float[] out, int r0, int r1) {
-        float[] tmp = new float[8];
-        for (int r = r0; r < r1; r++) {
-            FloatVector acc = FloatVector.zero(F);
-            int s = r * blocksPerRow;
-            for (int blk = 0; blk < blocksPerRow; blk++) {
-                int xc = blk * QK;
-                IntVector b0 = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16)
-                        .convertShape(VectorOperators.B2I, I256, 0);
-                IntVector b1 = (IntVector) ByteVector.fromArray(B64, packed, (s + blk) * 16 + 8)
-                        .convertShape(VectorOperators.B2I, I256, 0);
-                FloatVector t = ((FloatVector) b0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-                        .mul(FloatVector.fromArray(F, x, xc));
-                t = ((FloatVector) b1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 8), t);
-                t = ((FloatVector) b0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 16), t);
-                t = ((FloatVector) b1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 24), t);
-                acc = t.fma(FloatVector.broadcast(F, scales[s + blk]), acc);
+    protected void panelsTimesOne1(int p, float[] x, float[] res) {
+        int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = p * blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F);
+            for (int c = blk * QK, end = c + QK; c < end; c += 2) {
+                IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + c / 2 * PANEL).convertShape(VectorOperators.B2I, I256, 0);
+                t0 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[c]), t0);
+                t0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, x[c + 1]), t0);
             }
-            acc.intoArray(tmp, 0);
-            out[r] = Dot.sum8(tmp, 0);
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + blk * PANEL), a0);
         }
-    }
-
-    @Override
-    protected float scalarWeight(int r, int c) {
-        int blk = r * blocksPerRow + c / QK;
-        int j = c % QK;
-        int b = packed[blk * 16 + (j & 15)] & 0xFF;
-        int nibble = j < 16 ? b & 0x0F : b >>> 4;
-        return (nibble - 8) * scales[blk];
+        a0.intoArray(res, 0);
     }
 }

@@ -7,24 +7,32 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static io.sparkllama.kernels.Dot.F;
-import static io.sparkllama.kernels.Dot.L;
 
 /**
  * Q8_0 weights: blocks of 32 signed bytes with one scale {@code d}; a weight is {@code q * d}.
- * Eight bytes at a time are widened with {@code convertShape(B2F)}, the fastest int8-to-float
- * path on JDK 17 and 25 (see MACHINE.md). Summation follows {@link BlockMatrix}.
+ * Stored in {@link BlockMatrix} panels, so the 8 bytes of one panel column are one 8-byte load,
+ * widened with {@code convertShape(B2F)} (the fastest int8-to-float path on JDK 17 and 25, see
+ * MACHINE.md). Summation follows {@link BlockMatrix}.
  */
 public final class Q8Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
 
+    /** {@code q[(panel * cols + c) * 8 + lane]}; padding rows are 0. */
     private final byte[] q;
 
-    public Q8Matrix(String name, int rows, int cols, byte[] q, float[] scales) {
+    /** {@code rowMajorQ} and {@code scales} as in the file: row after row, blocks in column order. */
+    public Q8Matrix(String name, int rows, int cols, byte[] rowMajorQ, float[] scales) {
         super(name, rows, cols, scales);
-        if (q.length != (long) rows * cols) {
+        if (rowMajorQ.length != (long) rows * cols) {
             throw new IllegalArgumentException(name + ": Q8_0 data does not fit " + rows + "x" + cols);
         }
-        this.q = q;
+        this.q = new byte[panels * cols * PANEL];
+        for (int r = 0; r < rows; r++) {
+            int base = (r / PANEL) * cols * PANEL + r % PANEL;
+            for (int c = 0; c < cols; c++) {
+                q[base + c * PANEL] = rowMajorQ[r * cols + c];
+            }
+        }
     }
 
     @Override
@@ -38,39 +46,58 @@ public final class Q8Matrix extends BlockMatrix {
     }
 
     @Override
-    protected void unscaledRow(int r, float[] dst, int off) {
-        int e = r * cols;
-        for (int c = 0; c < cols; c += L) {
-            ((FloatVector) ByteVector.fromArray(B64, q, e + c).convertShape(VectorOperators.B2F, F, 0)).intoArray(dst, off + c);
+    protected int quant(int r, int c) {
+        return q[((r / PANEL) * cols + c) * PANEL + r % PANEL];
+    }
+
+    @Override
+    protected void unpackPanel(int p, float[] dst) {
+        int base = p * cols * PANEL;
+        for (int i = 0; i < cols * PANEL; i += PANEL) {
+            ((FloatVector) ByteVector.fromArray(B64, q, base + i).convertShape(VectorOperators.B2F, F, 0)).intoArray(dst, i);
         }
     }
 
     @Override
-    protected void multiplyOne(float[] x, float[] out, int r0, int r1) {
-        float[] tmp = new float[L];
-        for (int r = r0; r < r1; r++) {
-            FloatVector acc = FloatVector.zero(F);
-            int e = r * cols, s = r * blocksPerRow;
-            for (int blk = 0; blk < blocksPerRow; blk++) {
-                int c = e + blk * QK, xc = blk * QK;
-                FloatVector t = ((FloatVector) ByteVector.fromArray(B64, q, c).convertShape(VectorOperators.B2F, F, 0))
-                        .mul(FloatVector.fromArray(F, x, xc));
-                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 8).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 8), t);
-                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 16).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 16), t);
-                t = ((FloatVector) ByteVector.fromArray(B64, q, c + 24).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.fromArray(F, x, xc + 24), t);
-                acc = t.fma(FloatVector.broadcast(F, scales[s + blk]), acc);
+    protected void panelsTimesOne4(int p, float[] x, float[] res) {
+        int q0 = p * cols * PANEL, q1 = q0 + cols * PANEL, q2 = q1 + cols * PANEL, q3 = q2 + cols * PANEL;
+        int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
+        int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                FloatVector xv = FloatVector.broadcast(F, x[c]);
+                int o = c * PANEL;
+                t0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t0);
+                t1 = ((FloatVector) ByteVector.fromArray(B64, q, q1 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t1);
+                t2 = ((FloatVector) ByteVector.fromArray(B64, q, q2 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t2);
+                t3 = ((FloatVector) ByteVector.fromArray(B64, q, q3 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t3);
             }
-            acc.intoArray(tmp, 0);
-            out[r] = Dot.sum8(tmp, 0);
+            int d = blk * PANEL;
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + d), a0);
+            a1 = t1.fma(FloatVector.fromArray(F, scales, s1 + d), a1);
+            a2 = t2.fma(FloatVector.fromArray(F, scales, s2 + d), a2);
+            a3 = t3.fma(FloatVector.fromArray(F, scales, s3 + d), a3);
         }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
     }
 
     @Override
-    protected float scalarWeight(int r, int c) {
-        int i = r * cols + c;
-        return q[i] * scales[i / QK];
+    protected void panelsTimesOne1(int p, float[] x, float[] res) {
+        int q0 = p * cols * PANEL, s0 = p * blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector t0 = FloatVector.zero(F);
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                t0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.broadcast(F, x[c]), t0);
+            }
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + blk * PANEL), a0);
+        }
+        a0.intoArray(res, 0);
     }
 }

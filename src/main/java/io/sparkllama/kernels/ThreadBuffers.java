@@ -7,8 +7,10 @@ package io.sparkllama.kernels;
 final class ThreadBuffers {
     /** Decoded weight rows. */
     static final int WEIGHTS = 0;
+    /** Kernel results before they are copied out. */
+    static final int RESULTS = 1;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private ThreadBuffers() {
     }

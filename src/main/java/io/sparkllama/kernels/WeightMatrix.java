@@ -43,6 +43,11 @@ public abstract class WeightMatrix {
         return cols;
     }
 
+    /** Row ranges handed to {@link #multiply} by {@link Parallel} start at multiples of this. */
+    int rowAlignment() {
+        return ROW_BLOCK;
+    }
+
     /** Storage type. */
     public abstract GgmlType type();
 

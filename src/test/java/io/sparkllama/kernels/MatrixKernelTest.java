@@ -1,6 +1,7 @@
 package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
+import io.sparkllama.format.TensorData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +21,7 @@ class MatrixKernelTest {
     private static final int[] ROWS = {1, 3, 4, 5, 13, 67};
     private static final int[] PLAIN_COLS = {1, 7, 8, 9, 31, 33, 172, 200};
     private static final int[] BLOCK_COLS = {32, 64, 96, 320};
-    private static final int[] BATCHES = {1, 2, 3, 5, 16};
+    private static final int[] BATCHES = {1, 2, 3, 5, 7, 8, 9, 16};
 
     private static ComputePool pool1;
     private static ComputePool pool2;
@@ -93,6 +94,42 @@ class MatrixKernelTest {
                         // == rather than assertEquals: a zero weight may decode as -0.0 (0 times a negative scale)
                         assertTrue(col[r] == dense[r * cols + c], type + " weight " + r + "," + c + ": "
                                 + dense[r * cols + c] + " vs scalar " + col[r]);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void blockWeightsDecodeAsStoredInTheFile(GgmlType type) {
+        // the kernels repack block weights into panels; decoding must still give the file's weights
+        Random rnd = new Random(400 + type.ordinal());
+        for (int rows : ROWS) {
+            for (int cols : BLOCK_COLS) {
+                int n = rows * cols;
+                byte[] q = new byte[type == GgmlType.Q8_0 ? n : n / 2];
+                rnd.nextBytes(q);
+                float[] scales = new float[n / 32];
+                for (int i = 0; i < scales.length; i++) {
+                    scales[i] = (float) rnd.nextGaussian();
+                }
+                WeightMatrix m = Matrices.of(TensorData.ofBlocks("w", type, rows, cols, q, scales));
+                float[] dense = new float[n];
+                m.decodeRows(0, rows, dense, 0);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        int block = r * (cols / 32) + c / 32, j = c % 32;
+                        int value;
+                        if (type == GgmlType.Q8_0) {
+                            value = q[r * cols + c];
+                        } else {
+                            int b = q[block * 16 + (j & 15)] & 0xFF;
+                            value = (j < 16 ? b & 0x0F : b >>> 4) - 8;
+                        }
+                        float want = value * scales[block];
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dense[r * cols + c]),
+                                type + " " + rows + "x" + cols + " weight " + r + "," + c);
                     }
                 }
             }
