@@ -4,13 +4,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * F32 micro-kernels shared by every weight type, and the reduction order they follow.
+ * F32 micro-kernels for weights decoded row by row (F16, BF16), and the reduction order they follow.
  *
- * <p><b>Reduction order</b> (the numerics contract of F32, F16 and BF16 matrix products): the dot
+ * <p><b>Reduction order</b> (the numerics contract of F16 and BF16 matrix products): the dot
  * product of a weight row and an activation row is accumulated in one 8-lane vector,
  * {@code acc = fma(w[c..c+8], x[c..c+8], acc)} for each full chunk of 8 columns in order; the
  * lanes are then summed as {@code ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))}; remaining columns are
- * added one by one with a scalar fma. (Block-quantized types follow {@link BlockMatrix}.) Row
+ * added one by one with a scalar fma. (F32 follows {@link F32Matrix}, block-quantized types
+ * {@link BlockMatrix}: both are stored in panels of rows.) Row
  * blocking, batching and thread splits only change which element is computed when, never how,
  * so a result does not depend on batch size, slot or thread count. The lane count is fixed at 8
  * (256-bit vectors) rather than the machine's preferred size, so results are also identical
