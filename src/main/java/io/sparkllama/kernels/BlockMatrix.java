@@ -6,9 +6,9 @@ import static io.sparkllama.kernels.Dot.F;
 
 /**
  * Weights quantized in blocks of 32 columns with one float scale per block (Q8_0, Q4_0), stored
- * in <b>panels</b> of 8 rows: the 8 rows' weights of one column sit side by side, so one vector
- * holds one column of a panel and a vector lane is a row. A product then broadcasts each
- * activation to all lanes and needs no horizontal sums: every lane accumulates its own row.
+ * in {@link Panels} of 8 rows: one vector holds one column of a panel and a vector lane is a row.
+ * A product then broadcasts each activation to all lanes and needs no horizontal sums: every lane
+ * accumulates its own row.
  *
  * <p><b>Reduction order</b> (the numerics contract of block types): for each output element,
  * {@code acc = 0}; for each block in column order, {@code t = 0}, then {@code t = fma(q[c], x[c], t)}
@@ -25,10 +25,8 @@ import static io.sparkllama.kernels.Dot.F;
  */
 abstract class BlockMatrix extends WeightMatrix {
     static final int QK = 32;
-    /** Rows per panel: one per vector lane. */
-    static final int PANEL = Dot.L;
-    /** Panels the single-sequence kernel runs at once; row ranges from {@link Parallel} are multiples of this. */
-    static final int PANEL_GROUP = 4;
+    static final int PANEL = Panels.ROWS;
+    static final int PANEL_GROUP = Panels.GROUP;
 
     /** Block scales in panel order: {@code [panel][block][lane]}. */
     protected final float[] scales;
@@ -42,7 +40,7 @@ abstract class BlockMatrix extends WeightMatrix {
             throw new IllegalArgumentException(name + ": block data does not fit " + rows + "x" + cols);
         }
         this.blocksPerRow = cols / QK;
-        this.panels = (rows + PANEL - 1) / PANEL;
+        this.panels = Panels.count(rows);
         this.scales = new float[panels * blocksPerRow * PANEL];
         for (int r = 0; r < rows; r++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
@@ -99,12 +97,12 @@ abstract class BlockMatrix extends WeightMatrix {
             for (; p + PANEL_GROUP <= pEnd; p += PANEL_GROUP) {
                 panelsTimesOne4(p, x, res);
                 for (int i = 0; i < PANEL_GROUP; i++) {
-                    store(res, i * PANEL, p + i, out, 0, r0, r1);
+                    Panels.store(res, i * PANEL, p + i, out, 0, r0, r1, rows);
                 }
             }
             for (; p < pEnd; p++) {
                 panelsTimesOne1(p, x, res);
-                store(res, 0, p, out, 0, r0, r1);
+                Panels.store(res, 0, p, out, 0, r0, r1, rows);
             }
             return;
         }
@@ -121,7 +119,7 @@ abstract class BlockMatrix extends WeightMatrix {
                     default: panelTimes1(w, s, x, b * cols, res); break;
                 }
                 for (int i = 0; i < n; i++) {
-                    store(res, i * PANEL, p, out, (b + i) * rows, r0, r1);
+                    Panels.store(res, i * PANEL, p, out, (b + i) * rows, r0, r1, rows);
                 }
                 b += n;
             }
@@ -140,14 +138,6 @@ abstract class BlockMatrix extends WeightMatrix {
             return 4;
         }
         return left >= 2 ? 2 : 1;
-    }
-
-    /** Copies panel p's lanes at {@code res[ro ..]} to {@code out[base + row]} for its rows inside [r0, r1). */
-    private void store(float[] res, int ro, int p, float[] out, int base, int r0, int r1) {
-        int lo = Math.max(r0, p * PANEL), hi = Math.min(Math.min(r1, rows), p * PANEL + PANEL);
-        if (lo < hi) {
-            System.arraycopy(res, ro + lo - p * PANEL, out, base + lo, hi - lo);
-        }
     }
 
     // The group kernels below are one kernel written out for 6, 4, 2 and 1 activation rows (see

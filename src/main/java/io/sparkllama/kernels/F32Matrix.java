@@ -6,9 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import static io.sparkllama.kernels.Dot.F;
 
 /**
- * F32 weights, stored in panels of 8 rows like {@link BlockMatrix}: the 8 rows' weights of one
- * column sit side by side, so a vector is one column of a panel, a lane is a row, activations are
- * broadcast and no horizontal sums are needed.
+ * F32 weights, stored in {@link Panels}: a vector is one column of 8 rows, a lane is a row,
+ * activations are broadcast and no horizontal sums are needed.
  *
  * <p><b>Reduction order</b> (the numerics contract of F32): each output element is one fma chain,
  * {@code acc = 0}, then {@code acc = fma(w[c], x[c], acc)} for every column in order. Every kernel
@@ -19,8 +18,8 @@ import static io.sparkllama.kernels.Dot.F;
  * FMAs, each broadcast two, and the eight chains keep both FMA units busy.
  */
 public final class F32Matrix extends WeightMatrix {
-    private static final int PANEL = Dot.L;
-    private static final int PANEL_GROUP = 4;
+    private static final int PANEL = Panels.ROWS;
+    private static final int PANEL_GROUP = Panels.GROUP;
 
     /** {@code w[(panel * cols + c) * 8 + lane]}; padding rows are 0. */
     private final float[] w;
@@ -32,7 +31,7 @@ public final class F32Matrix extends WeightMatrix {
         if (rowMajor.length != (long) rows * cols) {
             throw new IllegalArgumentException(name + ": " + rowMajor.length + " values for " + rows + "x" + cols);
         }
-        this.panels = (rows + PANEL - 1) / PANEL;
+        this.panels = Panels.count(rows);
         this.w = new float[panels * cols * PANEL];
         for (int r = 0; r < rows; r++) {
             int base = (r / PANEL) * cols * PANEL + r % PANEL;
@@ -79,12 +78,12 @@ public final class F32Matrix extends WeightMatrix {
             for (; p + PANEL_GROUP <= pEnd; p += PANEL_GROUP) {
                 panels4Times1(p, x, 0, res);
                 for (int i = 0; i < PANEL_GROUP; i++) {
-                    store(res, i * PANEL, p + i, out, 0, r0, r1);
+                    Panels.store(res, i * PANEL, p + i, out, 0, r0, r1, rows);
                 }
             }
             for (; p < pEnd; p++) {
                 panelTimes1(p, x, 0, res);
-                store(res, 0, p, out, 0, r0, r1);
+                Panels.store(res, 0, p, out, 0, r0, r1, rows);
             }
             return;
         }
@@ -93,30 +92,22 @@ public final class F32Matrix extends WeightMatrix {
             for (; b + 4 <= batch; b += 4) {
                 panels2Times4(p, x, b * cols, res);
                 for (int i = 0; i < 4; i++) {
-                    store(res, i * 2 * PANEL, p, out, (b + i) * rows, r0, r1);
-                    store(res, i * 2 * PANEL + PANEL, p + 1, out, (b + i) * rows, r0, r1);
+                    Panels.store(res, i * 2 * PANEL, p, out, (b + i) * rows, r0, r1, rows);
+                    Panels.store(res, i * 2 * PANEL + PANEL, p + 1, out, (b + i) * rows, r0, r1, rows);
                 }
             }
             for (; b < batch; b++) {
                 panelTimes1(p, x, b * cols, res);
-                store(res, 0, p, out, b * rows, r0, r1);
+                Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
                 panelTimes1(p + 1, x, b * cols, res);
-                store(res, 0, p + 1, out, b * rows, r0, r1);
+                Panels.store(res, 0, p + 1, out, b * rows, r0, r1, rows);
             }
         }
         if (p < pEnd) {
             for (int b = 0; b < batch; b++) {
                 panelTimes1(p, x, b * cols, res);
-                store(res, 0, p, out, b * rows, r0, r1);
+                Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
             }
-        }
-    }
-
-    /** Copies panel p's lanes at {@code res[ro ..]} to {@code out[base + row]} for its rows inside [r0, r1). */
-    private void store(float[] res, int ro, int p, float[] out, int base, int r0, int r1) {
-        int lo = Math.max(r0, p * PANEL), hi = Math.min(Math.min(r1, rows), p * PANEL + PANEL);
-        if (lo < hi) {
-            System.arraycopy(res, ro + lo - p * PANEL, out, base + lo, hi - lo);
         }
     }
 
