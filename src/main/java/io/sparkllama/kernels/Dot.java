@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * product of a weight row and an activation row is accumulated in one 8-lane vector,
  * {@code acc = fma(w[c..c+8], x[c..c+8], acc)} for each full chunk of 8 columns in order; the
  * lanes are then summed as {@code ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))}; remaining columns are
- * added one by one with a scalar fma. (F32 follows {@link F32Matrix}, block-quantized types
- * {@link BlockMatrix}: both are stored in panels of rows.) Row
+ * added one by one with a scalar fma. (F32, Q8_0 and Q4_0 are stored in panels of rows and
+ * follow {@link Panels}.) Row
  * blocking, batching and thread splits only change which element is computed when, never how,
  * so a result does not depend on batch size, slot or thread count. The lane count is fixed at 8
  * (256-bit vectors) rather than the machine's preferred size, so results are also identical

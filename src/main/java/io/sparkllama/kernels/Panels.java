@@ -1,15 +1,33 @@
 package io.sparkllama.kernels;
 
+import jdk.incubator.vector.FloatVector;
+
+import static io.sparkllama.kernels.Dot.F;
+
 /**
- * The panel layout shared by {@link F32Matrix} and {@link BlockMatrix}: rows are stored in
- * panels of 8, the 8 rows' values of one column side by side, so one vector is one column of a
- * panel and a vector lane is a row. The last panel is padded with zero rows.
+ * The panel layout shared by {@link F32Matrix} and {@link BlockMatrix}, and the products of float
+ * panels with activation rows. Rows are stored in panels of 8, the 8 rows' values of one column
+ * side by side, so one vector is one column of a panel and a vector lane is a row; the last panel
+ * is padded with zero rows. A product broadcasts each activation to all lanes, so no horizontal
+ * sums are needed.
+ *
+ * <p><b>Reduction order</b> (the numerics contract of F32, Q8_0 and Q4_0 products): each output
+ * element is one fma chain, {@code acc = 0}, then {@code acc = fma(w[c], x[c], acc)} for every
+ * column in order, {@code w} being the weight as a float. Every kernel here and in the matrix
+ * classes performs exactly this chain per element, whatever the batch, panel group or row range.
+ *
+ * <p>Batches run pairs of panels against groups of four activation rows: each weight load feeds
+ * four FMAs, each broadcast two, and the eight independent chains keep both FMA units busy. The
+ * kernels are one kernel written out for several panel and row counts (see the JIT rule on
+ * {@link Dot}); results go to {@code res} and are then copied to the rows they belong to.
  */
 final class Panels {
     /** Rows per panel: one per vector lane. */
     static final int ROWS = Dot.L;
     /** Panels a single-sequence kernel runs at once; {@link Parallel} hands out row ranges in multiples of this. */
     static final int GROUP = 4;
+    /** Floats of {@code res} the kernels here need. */
+    static final int RESULT_FLOATS = 8 * ROWS;
 
     private Panels() {
     }
@@ -28,5 +46,93 @@ final class Panels {
         if (lo < hi) {
             System.arraycopy(res, ro + lo - p * ROWS, out, base + lo, hi - lo);
         }
+    }
+
+    /**
+     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times every activation
+     * row; writes their rows inside [r0, r1) of each output row ({@code rows} apart).
+     */
+    static void pairTimesBatch(float[] w, int w0, int w1, int cols, float[] x, int batch,
+                               float[] out, int rows, int p, int r0, int r1, float[] res) {
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) {
+            panels2Times4(w, w0, w1, cols, x, b * cols, res);
+            for (int i = 0; i < 4; i++) {
+                store(res, i * 2 * ROWS, p, out, (b + i) * rows, r0, r1, rows);
+                store(res, i * 2 * ROWS + ROWS, p + 1, out, (b + i) * rows, r0, r1, rows);
+            }
+        }
+        for (; b < batch; b++) {
+            panelTimes1(w, w0, cols, x, b * cols, res);
+            store(res, 0, p, out, b * rows, r0, r1, rows);
+            panelTimes1(w, w1, cols, x, b * cols, res);
+            store(res, 0, p + 1, out, b * rows, r0, r1, rows);
+        }
+    }
+
+    /** As {@link #pairTimesBatch} for the single panel p at {@code w[w0 ..]}. */
+    static void panelTimesBatch(float[] w, int w0, int cols, float[] x, int batch,
+                                float[] out, int rows, int p, int r0, int r1, float[] res) {
+        for (int b = 0; b < batch; b++) {
+            panelTimes1(w, w0, cols, x, b * cols, res);
+            store(res, 0, p, out, b * rows, r0, r1, rows);
+        }
+    }
+
+    /** Four panels at {@code w[w0 ..]}, {@code stride} floats apart, times activation row 0: {@code res[i*8 + lane]} for panel i. */
+    static void panels4Times1(float[] w, int w0, int stride, int cols, float[] x, float[] res) {
+        int w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < cols; c++) {
+            FloatVector xv = FloatVector.broadcast(F, x[c]);
+            int o = c * ROWS;
+            a0 = FloatVector.fromArray(F, w, w0 + o).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, w1 + o).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, w2 + o).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, w3 + o).fma(xv, a3);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, ROWS);
+        a2.intoArray(res, 2 * ROWS);
+        a3.intoArray(res, 3 * ROWS);
+    }
+
+    /** The panel at {@code w[w0 ..]} times the activation row at {@code x[xo ..]}: {@code res[lane]}. */
+    static void panelTimes1(float[] w, int w0, int cols, float[] x, int xo, float[] res) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++) {
+            a0 = FloatVector.fromArray(F, w, w0 + c * ROWS).fma(FloatVector.broadcast(F, x[xo + c]), a0);
+        }
+        a0.intoArray(res, 0);
+    }
+
+    /** Panels at {@code w[w0 ..]} and {@code w[w1 ..]} times four activation rows from {@code x[xo ..]}: {@code res[(2*i + j)*8 + lane]} for row i, panel j. */
+    static void panels2Times4(float[] w, int w0, int w1, int cols, float[] x, int xo, float[] res) {
+        int x0 = xo, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int c = 0; c < cols; c++) {
+            int o = c * ROWS;
+            FloatVector v = FloatVector.fromArray(F, w, w0 + o), u = FloatVector.fromArray(F, w, w1 + o);
+            FloatVector xv = FloatVector.broadcast(F, x[x0 + c]);
+            a0 = v.fma(xv, a0);
+            b0 = u.fma(xv, b0);
+            xv = FloatVector.broadcast(F, x[x1 + c]);
+            a1 = v.fma(xv, a1);
+            b1 = u.fma(xv, b1);
+            xv = FloatVector.broadcast(F, x[x2 + c]);
+            a2 = v.fma(xv, a2);
+            b2 = u.fma(xv, b2);
+            xv = FloatVector.broadcast(F, x[x3 + c]);
+            a3 = v.fma(xv, a3);
+            b3 = u.fma(xv, b3);
+        }
+        a0.intoArray(res, 0);
+        b0.intoArray(res, ROWS);
+        a1.intoArray(res, 2 * ROWS);
+        b1.intoArray(res, 3 * ROWS);
+        a2.intoArray(res, 4 * ROWS);
+        b2.intoArray(res, 5 * ROWS);
+        a3.intoArray(res, 6 * ROWS);
+        b3.intoArray(res, 7 * ROWS);
     }
 }

@@ -51,10 +51,14 @@ public final class Q8Matrix extends BlockMatrix {
     }
 
     @Override
-    protected void unpackPanel(int p, float[] dst) {
-        int base = p * cols * PANEL;
-        for (int i = 0; i < cols * PANEL; i += PANEL) {
-            ((FloatVector) ByteVector.fromArray(B64, q, base + i).convertShape(VectorOperators.B2F, F, 0)).intoArray(dst, i);
+    protected void unpackPanel(int p, float[] dst, int off) {
+        int base = p * cols * PANEL, s = p * blocksPerRow * PANEL;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
+            for (int c = blk * QK, end = c + QK; c < end; c++) {
+                ((FloatVector) ByteVector.fromArray(B64, q, base + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(dst, off + c * PANEL);
+            }
         }
     }
 
@@ -63,41 +67,40 @@ public final class Q8Matrix extends BlockMatrix {
         int q0 = p * cols * PANEL, q1 = q0 + cols * PANEL, q2 = q1 + cols * PANEL, q3 = q2 + cols * PANEL;
         int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
         int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        java.util.Arrays.fill(res, 0, 4 * PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            int b = blk * PANEL;
+            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + b), d1 = FloatVector.fromArray(F, scales, s1 + b);
+            FloatVector d2 = FloatVector.fromArray(F, scales, s2 + b), d3 = FloatVector.fromArray(F, scales, s3 + b);
+            FloatVector a0 = FloatVector.fromArray(F, res, 0), a1 = FloatVector.fromArray(F, res, PANEL);
+            FloatVector a2 = FloatVector.fromArray(F, res, 2 * PANEL), a3 = FloatVector.fromArray(F, res, 3 * PANEL);
             for (int c = blk * QK, end = c + QK; c < end; c++) {
                 FloatVector xv = FloatVector.broadcast(F, x[c]);
                 int o = c * PANEL;
-                t0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t0);
-                t1 = ((FloatVector) ByteVector.fromArray(B64, q, q1 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t1);
-                t2 = ((FloatVector) ByteVector.fromArray(B64, q, q2 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t2);
-                t3 = ((FloatVector) ByteVector.fromArray(B64, q, q3 + o).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t3);
+                a0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) ByteVector.fromArray(B64, q, q1 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) ByteVector.fromArray(B64, q, q2 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) ByteVector.fromArray(B64, q, q3 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(xv, a3);
             }
-            int d = blk * PANEL;
-            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + d), a0);
-            a1 = t1.fma(FloatVector.fromArray(F, scales, s1 + d), a1);
-            a2 = t2.fma(FloatVector.fromArray(F, scales, s2 + d), a2);
-            a3 = t3.fma(FloatVector.fromArray(F, scales, s3 + d), a3);
+            a0.intoArray(res, 0);
+            a1.intoArray(res, PANEL);
+            a2.intoArray(res, 2 * PANEL);
+            a3.intoArray(res, 3 * PANEL);
         }
-        a0.intoArray(res, 0);
-        a1.intoArray(res, PANEL);
-        a2.intoArray(res, 2 * PANEL);
-        a3.intoArray(res, 3 * PANEL);
     }
 
     @Override
     protected void panelsTimesOne1(int p, float[] x, float[] res) {
         int q0 = p * cols * PANEL, s0 = p * blocksPerRow * PANEL;
-        FloatVector a0 = FloatVector.zero(F);
+        java.util.Arrays.fill(res, 0, PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector t0 = FloatVector.zero(F);
+            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
+            FloatVector a0 = FloatVector.fromArray(F, res, 0);
             for (int c = blk * QK, end = c + QK; c < end; c++) {
-                t0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.broadcast(F, x[c]), t0);
+                a0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d0).fma(FloatVector.broadcast(F, x[c]), a0);
             }
-            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + blk * PANEL), a0);
+            a0.intoArray(res, 0);
         }
-        a0.intoArray(res, 0);
     }
 }
