@@ -7,6 +7,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 import static io.sparkllama.kernels.Dot.F;
 
 /**
@@ -33,7 +35,7 @@ public final class Q4Matrix extends BlockMatrix {
             throw new IllegalArgumentException(name + ": Q4_0 data does not fit " + rows + "x" + cols);
         }
         this.packed = new byte[panels * blocksPerRow * PANEL_BLOCK];
-        java.util.Arrays.fill(packed, (byte) 0x88);
+        Arrays.fill(packed, (byte) 0x88);
         for (int r = 0; r < rows; r++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
                 int file = (r * blocksPerRow + blk) * (QK / 2);
@@ -88,7 +90,7 @@ public final class Q4Matrix extends BlockMatrix {
         int q0 = p * panelBytes, q1 = q0 + panelBytes, q2 = q1 + panelBytes, q3 = q2 + panelBytes;
         int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
         int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
-        java.util.Arrays.fill(res, 0, 4 * PANEL, 0f);
+        Arrays.fill(res, 0, 4 * PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
             int sb = blk * PANEL;
             FloatVector d0 = FloatVector.fromArray(F, scales, s0 + sb), d1 = FloatVector.fromArray(F, scales, s1 + sb);
@@ -121,7 +123,7 @@ public final class Q4Matrix extends BlockMatrix {
     @Override
     protected void panelsTimesOne1(int p, float[] x, float[] res) {
         int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = p * blocksPerRow * PANEL;
-        java.util.Arrays.fill(res, 0, PANEL, 0f);
+        Arrays.fill(res, 0, PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
             FloatVector d0 = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
             FloatVector a0 = FloatVector.fromArray(F, res, 0);

@@ -6,6 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 import static io.sparkllama.kernels.Dot.F;
 
 /**
@@ -17,7 +19,7 @@ import static io.sparkllama.kernels.Dot.F;
 public final class Q8Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
 
-    /** {@code q[(panel * cols + c) * 8 + lane]}; padding rows are 0. */
+    /** {@code q[panelIndex(r, c)]}; padding rows are 0. */
     private final byte[] q;
 
     /** {@code rowMajorQ} and {@code scales} as in the file: row after row, blocks in column order. */
@@ -28,9 +30,8 @@ public final class Q8Matrix extends BlockMatrix {
         }
         this.q = new byte[panels * cols * PANEL];
         for (int r = 0; r < rows; r++) {
-            int base = (r / PANEL) * cols * PANEL + r % PANEL;
             for (int c = 0; c < cols; c++) {
-                q[base + c * PANEL] = rowMajorQ[r * cols + c];
+                q[panelIndex(r, c)] = rowMajorQ[r * cols + c];
             }
         }
     }
@@ -47,7 +48,7 @@ public final class Q8Matrix extends BlockMatrix {
 
     @Override
     protected int quant(int r, int c) {
-        return q[((r / PANEL) * cols + c) * PANEL + r % PANEL];
+        return q[panelIndex(r, c)];
     }
 
     @Override
@@ -67,7 +68,7 @@ public final class Q8Matrix extends BlockMatrix {
         int q0 = p * cols * PANEL, q1 = q0 + cols * PANEL, q2 = q1 + cols * PANEL, q3 = q2 + cols * PANEL;
         int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
         int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
-        java.util.Arrays.fill(res, 0, 4 * PANEL, 0f);
+        Arrays.fill(res, 0, 4 * PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
             int b = blk * PANEL;
             FloatVector d0 = FloatVector.fromArray(F, scales, s0 + b), d1 = FloatVector.fromArray(F, scales, s1 + b);
@@ -92,7 +93,7 @@ public final class Q8Matrix extends BlockMatrix {
     @Override
     protected void panelsTimesOne1(int p, float[] x, float[] res) {
         int q0 = p * cols * PANEL, s0 = p * blocksPerRow * PANEL;
-        java.util.Arrays.fill(res, 0, PANEL, 0f);
+        Arrays.fill(res, 0, PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {
             FloatVector d0 = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
             FloatVector a0 = FloatVector.fromArray(F, res, 0);

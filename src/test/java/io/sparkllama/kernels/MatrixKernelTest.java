@@ -4,6 +4,7 @@ import io.sparkllama.format.GgmlType;
 import io.sparkllama.format.TensorData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -100,10 +101,24 @@ class MatrixKernelTest {
         }
     }
 
+    @Test
+    void f32WeightsDecodeAsStoredInTheFile() {
+        // the kernels repack weights into panels; decoding must still give the file's weights
+        Random rnd = new Random(400);
+        for (int rows : ROWS) {
+            for (int cols : PLAIN_COLS) {
+                float[] w = RandomMatrices.vector(rows * cols, rnd);
+                float[] dense = new float[rows * cols];
+                Matrices.of(TensorData.ofF32("w", rows, cols, w)).decodeRows(0, rows, dense, 0);
+                assertBitsEqual(w, dense, "F32 " + rows + "x" + cols);
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void blockWeightsDecodeAsStoredInTheFile(GgmlType type) {
-        // the kernels repack block weights into panels; decoding must still give the file's weights
+        // as for F32: repacked block weights must decode as in the file
         Random rnd = new Random(400 + type.ordinal());
         for (int rows : ROWS) {
             for (int cols : BLOCK_COLS) {

@@ -1,0 +1,82 @@
+package io.sparkllama.kernels;
+
+/**
+ * A weight matrix stored in {@link Panels} of 8 rows (F32, Q8_0, Q4_0), and the product both
+ * share: a single sequence runs the type's own kernel four panels at a time; a batch runs the
+ * float panel products of {@link Panels} two panels at a time, on the type's panels as floats.
+ */
+abstract class PanelMatrix extends WeightMatrix {
+    static final int PANEL = Panels.ROWS;
+    static final int PANEL_GROUP = Panels.GROUP;
+
+    protected final int panels;
+
+    protected PanelMatrix(String name, int rows, int cols) {
+        super(name, rows, cols);
+        this.panels = Panels.count(rows);
+    }
+
+    /** Index of weight (r, c) in panel storage of one value per weight. */
+    protected final int panelIndex(int r, int c) {
+        return ((r / PANEL) * cols + c) * PANEL + r % PANEL;
+    }
+
+    @Override
+    final int rowAlignment() {
+        return PANEL_GROUP * PANEL;
+    }
+
+    /**
+     * Batch-of-one product of the four panels {@code p .. p+3}: {@code res[i*8 + lane]} = row
+     * {@code (p+i)*8 + lane} times {@code x}.
+     */
+    protected abstract void panelsTimesOne4(int p, float[] x, float[] res);
+
+    /** As {@link #panelsTimesOne4} for the single panel p. */
+    protected abstract void panelsTimesOne1(int p, float[] x, float[] res);
+
+    /**
+     * Panels {@code p .. p+n-1} (n is 1 or 2) as floats: panel p+i starts at
+     * {@code floatPanelStart(p) + i * cols * 8} of the returned array, laid out {@code [c][lane]}.
+     */
+    protected abstract float[] floatPanels(int p, int n);
+
+    /** Where panel p starts in the array {@link #floatPanels} returns for it. */
+    protected abstract int floatPanelStart(int p);
+
+    @Override
+    public final void decodeRows(int row, int n, float[] dst, int off) {
+        for (int r = row; r < row + n; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[off + (r - row) * cols + c] = scalarWeight(r, c);
+            }
+        }
+    }
+
+    @Override
+    public final void multiply(float[] x, int batch, float[] out, int r0, int r1) {
+        float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, Panels.RESULT_FLOATS);
+        int p = r0 / PANEL, pEnd = (r1 + PANEL - 1) / PANEL;
+        if (batch == 1) {
+            for (; p + PANEL_GROUP <= pEnd; p += PANEL_GROUP) {
+                panelsTimesOne4(p, x, res);
+                for (int i = 0; i < PANEL_GROUP; i++) {
+                    Panels.store(res, i * PANEL, p + i, out, 0, r0, r1, rows);
+                }
+            }
+            for (; p < pEnd; p++) {
+                panelsTimesOne1(p, x, res);
+                Panels.store(res, 0, p, out, 0, r0, r1, rows);
+            }
+            return;
+        }
+        for (; p + 2 <= pEnd; p += 2) {
+            float[] w = floatPanels(p, 2);
+            int start = floatPanelStart(p);
+            Panels.pairTimesBatch(w, start, start + cols * PANEL, cols, x, batch, out, rows, p, r0, r1, res);
+        }
+        if (p < pEnd) {
+            Panels.panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), cols, x, batch, out, rows, p, r0, r1, res);
+        }
+    }
+}
