@@ -14,7 +14,7 @@ public final class F32Matrix extends PanelMatrix {
 
     /** {@code rowMajor} as in the file: row after row. */
     public F32Matrix(String name, int rows, int cols, float[] rowMajor) {
-        super(name, rows, cols);
+        super(name, rows, cols, Panels.GROUP);
         if (rowMajor.length != (long) rows * cols) {
             throw new IllegalArgumentException(name + ": " + rowMajor.length + " values for " + rows + "x" + cols);
         }
@@ -42,7 +42,7 @@ public final class F32Matrix extends PanelMatrix {
     }
 
     @Override
-    protected void panelsTimesOne4(int p, float[] x, float[] res) {
+    protected void panelGroupTimesOne(int p, float[] x, float[] res) {
         Panels.panels4Times1(w, p * cols * PANEL, cols * PANEL, cols, x, res);
     }
 

@@ -2,18 +2,21 @@ package io.sparkllama.kernels;
 
 /**
  * A weight matrix stored in {@link Panels} of 8 rows (F32, Q8_0, Q4_0), and the product both
- * share: a single sequence runs the type's own kernel four panels at a time; a batch runs the
- * float panel products of {@link Panels} two panels at a time, on the type's panels as floats.
+ * share: a single sequence runs the type's own kernel on a group of panels at a time (one fma
+ * chain per panel, enough chains to hide the FMA latency); a batch runs the float panel
+ * products of {@link Panels} two panels at a time, on the type's panels as floats.
  */
 abstract class PanelMatrix extends WeightMatrix {
     static final int PANEL = Panels.ROWS;
-    static final int PANEL_GROUP = Panels.GROUP;
 
     protected final int panels;
+    /** Panels the single-sequence kernel {@link #panelGroupTimesOne} runs at once. */
+    private final int group;
 
-    protected PanelMatrix(String name, int rows, int cols) {
+    protected PanelMatrix(String name, int rows, int cols, int group) {
         super(name, rows, cols);
         this.panels = Panels.count(rows);
+        this.group = group;
     }
 
     /** Index of weight (r, c) in panel storage of one value per weight. */
@@ -21,18 +24,19 @@ abstract class PanelMatrix extends WeightMatrix {
         return ((r / PANEL) * cols + c) * PANEL + r % PANEL;
     }
 
+    /** Whole single-sequence groups and whole batch pairs. */
     @Override
     final int rowAlignment() {
-        return PANEL_GROUP * PANEL;
+        return (group % 2 == 0 ? group : 2 * group) * PANEL;
     }
 
     /**
-     * Batch-of-one product of the four panels {@code p .. p+3}: {@code res[i*8 + lane]} = row
-     * {@code (p+i)*8 + lane} times {@code x}.
+     * Batch-of-one product of the group of panels {@code p .. p+group-1}: {@code res[i*8 + lane]}
+     * = row {@code (p+i)*8 + lane} times {@code x}.
      */
-    protected abstract void panelsTimesOne4(int p, float[] x, float[] res);
+    protected abstract void panelGroupTimesOne(int p, float[] x, float[] res);
 
-    /** As {@link #panelsTimesOne4} for the single panel p. */
+    /** As {@link #panelGroupTimesOne} for the single panel p. */
     protected abstract void panelsTimesOne1(int p, float[] x, float[] res);
 
     /**
@@ -58,9 +62,9 @@ abstract class PanelMatrix extends WeightMatrix {
         float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, Panels.RESULT_FLOATS);
         int p = r0 / PANEL, pEnd = (r1 + PANEL - 1) / PANEL;
         if (batch == 1) {
-            for (; p + PANEL_GROUP <= pEnd; p += PANEL_GROUP) {
-                panelsTimesOne4(p, x, res);
-                for (int i = 0; i < PANEL_GROUP; i++) {
+            for (; p + group <= pEnd; p += group) {
+                panelGroupTimesOne(p, x, res);
+                for (int i = 0; i < group; i++) {
                     Panels.store(res, i * PANEL, p + i, out, 0, r0, r1, rows);
                 }
             }

@@ -24,7 +24,7 @@ import static io.sparkllama.kernels.Dot.F;
 final class Panels {
     /** Rows per panel: one per vector lane. */
     static final int ROWS = Dot.L;
-    /** Panels a single-sequence kernel runs at once; {@link Parallel} hands out row ranges in multiples of this. */
+    /** Panels the F32 and Q4_0 single-sequence kernels run at once. */
     static final int GROUP = 4;
     /** Floats of {@code res} the kernels here need. */
     static final int RESULT_FLOATS = 8 * ROWS;

@@ -30,7 +30,7 @@ public final class Q4Matrix extends BlockMatrix {
 
     /** {@code filePacked} and {@code scales} as in the file: row after row, blocks in column order. */
     public Q4Matrix(String name, int rows, int cols, byte[] filePacked, float[] scales) {
-        super(name, rows, cols, scales);
+        super(name, rows, cols, Panels.GROUP, scales, 1f);
         if (filePacked.length != (long) rows * cols / 2) {
             throw new IllegalArgumentException(name + ": Q4_0 data does not fit " + rows + "x" + cols);
         }
@@ -78,14 +78,14 @@ public final class Q4Matrix extends BlockMatrix {
             for (int c = blk * QK, end = c + QK; c < end; c += 2) {
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, base + c / 2 * PANEL)
                         .convertShape(VectorOperators.B2I, I256, 0);
-                ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, off + c * PANEL);
-                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, off + (c + 1) * PANEL);
+                ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + c * PANEL);
+                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + (c + 1) * PANEL);
             }
         }
     }
 
     @Override
-    protected void panelsTimesOne4(int p, float[] x, float[] res) {
+    protected void panelGroupTimesOne(int p, float[] x, float[] res) {
         int panelBytes = blocksPerRow * PANEL_BLOCK;
         int q0 = p * panelBytes, q1 = q0 + panelBytes, q2 = q1 + panelBytes, q3 = q2 + panelBytes;
         int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
@@ -101,17 +101,17 @@ public final class Q4Matrix extends BlockMatrix {
                 FloatVector xe = FloatVector.broadcast(F, x[c]), xo = FloatVector.broadcast(F, x[c + 1]);
                 int o = c / 2 * PANEL;
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a0 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(xe, a0);
-                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(xo, a0);
+                a0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(xe, a0);
+                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(xo, a0);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q1 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a1 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).fma(xe, a1);
-                a1 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).fma(xo, a1);
+                a1 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(xe, a1);
+                a1 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(xo, a1);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q2 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a2 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2).fma(xe, a2);
-                a2 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2).fma(xo, a2);
+                a2 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d2).fma(xe, a2);
+                a2 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d2).fma(xo, a2);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q3 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a3 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3).fma(xe, a3);
-                a3 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3).fma(xo, a3);
+                a3 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d3).fma(xe, a3);
+                a3 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d3).fma(xo, a3);
             }
             a0.intoArray(res, 0);
             a1.intoArray(res, PANEL);
@@ -130,8 +130,8 @@ public final class Q4Matrix extends BlockMatrix {
             for (int c = blk * QK, end = c + QK; c < end; c += 2) {
                 int o = c / 2 * PANEL;
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a0 = ((FloatVector) b.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c]), a0);
-                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c + 1]), a0);
+                a0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c]), a0);
+                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c + 1]), a0);
             }
             a0.intoArray(res, 0);
         }

@@ -1,39 +1,57 @@
 package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 import static io.sparkllama.kernels.Dot.F;
 
 /**
  * Q8_0 weights: blocks of 32 signed bytes with one scale {@code d}; a weight is {@code q * d}.
- * Stored in {@link BlockMatrix} panels, so the 8 bytes of one panel column are one 8-byte load,
- * widened with {@code convertShape(B2F)} (the fastest int8-to-float path on JDK 17 and 25, see
- * MACHINE.md). Summation follows {@link BlockMatrix}.
+ * Stored in {@link BlockMatrix} panels with four neighbouring columns of a row in one int, so
+ * one 8-int load holds four panel columns. Column k of the four is moved to the int's top byte
+ * ({@code << (24 - 8k)}, then masked): as an int that is {@code q * 2^24}, which converts to float
+ * exactly, and the scales are stored times {@code 2^-24}, so the weight is the same float
+ * {@code q * d}. Shifts and masks stay inside 32-bit lanes; widening bytes to ints
+ * ({@code vpmovsxbd}) crosses lanes and is the slowest step of an 8-byte-load kernel on AVX2.
+ * Summation follows {@link BlockMatrix}.
  */
 public final class Q8Matrix extends BlockMatrix {
-    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final int TOP_BYTE = 0xFF000000;
+    /** Columns per int. */
+    private static final int COLS_PER_INT = 4;
+    /** Ints of one panel's group of four columns: one per row. */
+    private static final int GROUP_STRIDE = PANEL;
+    /**
+     * Panels of the single-sequence kernel: three chains hide most of the FMA latency, and a
+     * fourth panel's code would exceed C2's inlining budget (past it, the last vector calls of
+     * the loop are left as calls and box their vectors, several times slower).
+     */
+    private static final int SINGLE_GROUP = 3;
 
-    /** {@code q[panelIndex(r, c)]}; padding rows are 0. */
-    private final byte[] q;
+    /** {@code q[quantIndex(r, c)]} holds row r's bytes of columns {@code c & ~3 .. +3}, lowest first; padding rows are 0. */
+    private final int[] q;
 
     /** {@code rowMajorQ} and {@code scales} as in the file: row after row, blocks in column order. */
     public Q8Matrix(String name, int rows, int cols, byte[] rowMajorQ, float[] scales) {
-        super(name, rows, cols, scales);
+        super(name, rows, cols, SINGLE_GROUP, scales, 0x1p-24f);
         if (rowMajorQ.length != (long) rows * cols) {
             throw new IllegalArgumentException(name + ": Q8_0 data does not fit " + rows + "x" + cols);
         }
-        this.q = new byte[panels * cols * PANEL];
+        this.q = new int[panels * cols * PANEL / COLS_PER_INT];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                q[panelIndex(r, c)] = rowMajorQ[r * cols + c];
+                q[quantIndex(r, c)] |= (rowMajorQ[r * cols + c] & 0xFF) << 8 * (c % COLS_PER_INT);
             }
         }
+    }
+
+    /** Index in {@link #q} of the int holding weight (r, c). */
+    private int quantIndex(int r, int c) {
+        return ((r / PANEL) * cols + c / COLS_PER_INT * COLS_PER_INT) * (PANEL / COLS_PER_INT) + r % PANEL;
     }
 
     @Override
@@ -43,65 +61,89 @@ public final class Q8Matrix extends BlockMatrix {
 
     @Override
     public long bytes() {
-        return q.length + 4L * scales.length;
+        return 4L * q.length + 4L * scales.length;
     }
 
+    /** {@code q * 2^24}: the weight's byte moved to the top of an int, as the kernels do. */
     @Override
     protected int quant(int r, int c) {
-        return q[panelIndex(r, c)];
+        return q[quantIndex(r, c)] << 8 * (COLS_PER_INT - 1 - c % COLS_PER_INT) & TOP_BYTE;
     }
 
     @Override
     protected void unpackPanel(int p, float[] dst, int off) {
-        int base = p * cols * PANEL, s = p * blocksPerRow * PANEL;
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
-            for (int c = blk * QK, end = c + QK; c < end; c++) {
-                ((FloatVector) ByteVector.fromArray(B64, q, base + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
-                        .mul(d).intoArray(dst, off + c * PANEL);
-            }
+        int base = p * cols * PANEL / COLS_PER_INT, s = p * blocksPerRow * PANEL;
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int g = 0, groups = cols / COLS_PER_INT; g < groups; g++) {
+            IntVector v = IntVector.fromArray(I, q, base + g * GROUP_STRIDE);
+            FloatVector d = FloatVector.fromArray(F, scales, s + g / (QK / COLS_PER_INT) * PANEL);
+            int o = off + g * COLS_PER_INT * PANEL;
+            ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o);
+            ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + PANEL);
+            ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + 2 * PANEL);
+            ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + 3 * PANEL);
         }
     }
 
+    /**
+     * One loop over the column groups, each panel's scale reloaded per group (an L1 hit): the
+     * chains then never leave registers and nothing crosses an inner loop. The extraction is
+     * written out rather than put in a helper: helpers of ours are not force-inlined, and one that
+     * is not inlined boxes its vectors.
+     */
     @Override
-    protected void panelsTimesOne4(int p, float[] x, float[] res) {
-        int q0 = p * cols * PANEL, q1 = q0 + cols * PANEL, q2 = q1 + cols * PANEL, q3 = q2 + cols * PANEL;
-        int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
-        int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
-        Arrays.fill(res, 0, 4 * PANEL, 0f);
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            int b = blk * PANEL;
-            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + b), d1 = FloatVector.fromArray(F, scales, s1 + b);
-            FloatVector d2 = FloatVector.fromArray(F, scales, s2 + b), d3 = FloatVector.fromArray(F, scales, s3 + b);
-            FloatVector a0 = FloatVector.fromArray(F, res, 0), a1 = FloatVector.fromArray(F, res, PANEL);
-            FloatVector a2 = FloatVector.fromArray(F, res, 2 * PANEL), a3 = FloatVector.fromArray(F, res, 3 * PANEL);
-            for (int c = blk * QK, end = c + QK; c < end; c++) {
-                FloatVector xv = FloatVector.broadcast(F, x[c]);
-                int o = c * PANEL;
-                a0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromArray(B64, q, q1 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromArray(B64, q, q2 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromArray(B64, q, q3 + o).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(xv, a3);
-            }
-            a0.intoArray(res, 0);
-            a1.intoArray(res, PANEL);
-            a2.intoArray(res, 2 * PANEL);
-            a3.intoArray(res, 3 * PANEL);
+    protected void panelGroupTimesOne(int p, float[] x, float[] res) {
+        int panelInts = cols * PANEL / COLS_PER_INT, panelScales = blocksPerRow * PANEL;
+        int q0 = p * panelInts, q1 = q0 + panelInts, q2 = q1 + panelInts;
+        int s0 = p * panelScales, s1 = s0 + panelScales, s2 = s1 + panelScales;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int g = 0, groups = cols / COLS_PER_INT; g < groups; g++) {
+            int c = g * COLS_PER_INT, o = g * GROUP_STRIDE, sb = g / (QK / COLS_PER_INT) * PANEL;
+            FloatVector x0 = FloatVector.broadcast(F, x[c]), x1 = FloatVector.broadcast(F, x[c + 1]);
+            FloatVector x2 = FloatVector.broadcast(F, x[c + 2]), x3 = FloatVector.broadcast(F, x[c + 3]);
+            IntVector v = IntVector.fromArray(I, q, q0 + o);
+            FloatVector d = FloatVector.fromArray(F, scales, s0 + sb);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x0, a0);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x1, a0);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x2, a0);
+            a0 = ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x3, a0);
+            v = IntVector.fromArray(I, q, q1 + o);
+            d = FloatVector.fromArray(F, scales, s1 + sb);
+            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x0, a1);
+            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x1, a1);
+            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x2, a1);
+            a1 = ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x3, a1);
+            v = IntVector.fromArray(I, q, q2 + o);
+            d = FloatVector.fromArray(F, scales, s2 + sb);
+            a2 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x0, a2);
+            a2 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x1, a2);
+            a2 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x2, a2);
+            a2 = ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(x3, a2);
         }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
     }
 
     @Override
     protected void panelsTimesOne1(int p, float[] x, float[] res) {
-        int q0 = p * cols * PANEL, s0 = p * blocksPerRow * PANEL;
-        Arrays.fill(res, 0, PANEL, 0f);
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
-            FloatVector a0 = FloatVector.fromArray(F, res, 0);
-            for (int c = blk * QK, end = c + QK; c < end; c++) {
-                a0 = ((FloatVector) ByteVector.fromArray(B64, q, q0 + c * PANEL).convertShape(VectorOperators.B2F, F, 0))
-                        .mul(d0).fma(FloatVector.broadcast(F, x[c]), a0);
-            }
-            a0.intoArray(res, 0);
+        int q0 = p * cols * PANEL / COLS_PER_INT, s0 = p * blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F);
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int g = 0, groups = cols / COLS_PER_INT; g < groups; g++) {
+            int c = g * COLS_PER_INT;
+            IntVector v = IntVector.fromArray(I, q, q0 + g * GROUP_STRIDE);
+            FloatVector d = FloatVector.fromArray(F, scales, s0 + g / (QK / COLS_PER_INT) * PANEL);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d)
+                    .fma(FloatVector.broadcast(F, x[c]), a0);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(FloatVector.broadcast(F, x[c + 1]), a0);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top)
+                    .convertShape(VectorOperators.I2F, F, 0)).mul(d).fma(FloatVector.broadcast(F, x[c + 2]), a0);
+            a0 = ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d)
+                    .fma(FloatVector.broadcast(F, x[c + 3]), a0);
         }
+        a0.intoArray(res, 0);
     }
 }
