@@ -47,7 +47,7 @@ public final class F32Matrix extends PanelMatrix {
     }
 
     @Override
-    protected void panelsTimesOne1(int p, float[] x, float[] res) {
+    protected void panelTimesOne(int p, float[] x, float[] res) {
         Panels.panelTimes1(w, p * cols * PANEL, cols, x, 0, res);
     }
 

@@ -37,7 +37,7 @@ abstract class PanelMatrix extends WeightMatrix {
     protected abstract void panelGroupTimesOne(int p, float[] x, float[] res);
 
     /** As {@link #panelGroupTimesOne} for the single panel p. */
-    protected abstract void panelsTimesOne1(int p, float[] x, float[] res);
+    protected abstract void panelTimesOne(int p, float[] x, float[] res);
 
     /**
      * Panels {@code p .. p+n-1} (n is 1 or 2) as floats: panel p+i starts at
@@ -69,7 +69,7 @@ abstract class PanelMatrix extends WeightMatrix {
                 }
             }
             for (; p < pEnd; p++) {
-                panelsTimesOne1(p, x, res);
+                panelTimesOne(p, x, res);
                 Panels.store(res, 0, p, out, 0, r0, r1, rows);
             }
             return;

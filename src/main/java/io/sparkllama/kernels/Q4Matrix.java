@@ -121,7 +121,7 @@ public final class Q4Matrix extends BlockMatrix {
     }
 
     @Override
-    protected void panelsTimesOne1(int p, float[] x, float[] res) {
+    protected void panelTimesOne(int p, float[] x, float[] res) {
         int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = p * blocksPerRow * PANEL;
         Arrays.fill(res, 0, PANEL, 0f);
         for (int blk = 0; blk < blocksPerRow; blk++) {

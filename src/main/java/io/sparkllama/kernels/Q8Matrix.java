@@ -51,7 +51,7 @@ public final class Q8Matrix extends BlockMatrix {
 
     /** Index in {@link #q} of the int holding weight (r, c). */
     private int quantIndex(int r, int c) {
-        return ((r / PANEL) * cols + c / COLS_PER_INT * COLS_PER_INT) * (PANEL / COLS_PER_INT) + r % PANEL;
+        return ((r / PANEL) * (cols / COLS_PER_INT) + c / COLS_PER_INT) * GROUP_STRIDE + r % PANEL;
     }
 
     @Override
@@ -127,7 +127,7 @@ public final class Q8Matrix extends BlockMatrix {
     }
 
     @Override
-    protected void panelsTimesOne1(int p, float[] x, float[] res) {
+    protected void panelTimesOne(int p, float[] x, float[] res) {
         int q0 = p * cols * PANEL / COLS_PER_INT, s0 = p * blocksPerRow * PANEL;
         FloatVector a0 = FloatVector.zero(F);
         IntVector top = IntVector.broadcast(I, TOP_BYTE);
