@@ -54,4 +54,43 @@ class AttentionTest {
             }
         }
     }
+
+    /**
+     * Scores are the plain fma chain over dimensions, bit for bit, for awkward position counts,
+     * and whatever the key rows hold past the last position (NaN here) never reaches a score.
+     */
+    @Test
+    void scoresAreFmaChainsAndIgnoreUnusedPositions() {
+        Random rnd = new Random(11);
+        for (int hs : new int[] {8, 64, 72}) {
+            for (int n : new int[] {1, 7, 9, 31, 33, 72, 75, 100}) {
+                for (int room : new int[] {0, 3, 31, 40}) {
+                    for (int heads : new int[] {1, 4, 5}) {
+                        int stride = n + room;
+                        float[] k = RandomMatrices.vector(hs * stride + 3, rnd);
+                        for (int d = 0; d < hs; d++) {
+                            for (int t = n; t < stride; t++) {
+                                k[3 + d * stride + t] = Float.NaN; // unused positions never reach a kept score
+                            }
+                        }
+                        float[] q = RandomMatrices.vector(heads * hs, rnd);
+                        float[] scores = new float[heads * n + 1];
+                        scores[heads * n] = 42f;
+                        Attention.scores(k, 3, stride, q, 0, hs, heads, scores, n);
+                        for (int g = 0; g < heads; g++) {
+                            for (int t = 0; t < n; t++) {
+                                float chain = 0f;
+                                for (int d = 0; d < hs; d++) {
+                                    chain = Math.fma(k[3 + d * stride + t], q[g * hs + d], chain);
+                                }
+                                assertEquals(Float.floatToRawIntBits(chain), Float.floatToRawIntBits(scores[g * n + t]),
+                                        "hs " + hs + " n " + n + " room " + room + " head " + g + " t " + t);
+                            }
+                        }
+                        assertEquals(42f, scores[heads * n], "nothing written past the scores");
+                    }
+                }
+            }
+        }
+    }
 }
