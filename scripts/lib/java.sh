@@ -12,7 +12,7 @@ java_major() {
 
 # Prints the path of a java >= 17: $JAVA_HOME's when it is one, otherwise the newest of the java on
 # the PATH and /usr/lib/jvm/*/bin/java. Newest because C2's code for the Vector API kernels
-# improves with the JDK (Temurin 25 decodes ~10% faster than JDK 17 here, docs/PERFORMANCE.md).
+# improves with the JDK (Temurin 25 decodes batches ~10% faster than JDK 17 here, docs/PERFORMANCE.md).
 find_java() {
   local c best="" best_major=0 major
   if [ -n "${JAVA_HOME:-}" ]; then
