@@ -59,6 +59,16 @@ abstract class PanelMatrix extends WeightMatrix {
 
     @Override
     public final void multiply(float[] x, int batch, float[] out, int r0, int r1) {
+        multiply(x, null, batch, out, r0, r1);
+    }
+
+    @Override
+    final boolean readsInterleaved(int batch) {
+        return batch >= Interleave.ROWS && hasEightKernel();
+    }
+
+    @Override
+    final void multiply(float[] x, float[] interleaved, int batch, float[] out, int r0, int r1) {
         float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, Panels.RESULT_FLOATS);
         int p = r0 / PANEL, pEnd = (r1 + PANEL - 1) / PANEL;
         if (batch == 1) {
@@ -74,13 +84,62 @@ abstract class PanelMatrix extends WeightMatrix {
             }
             return;
         }
+        if (readsInterleaved(batch)) {
+            float[] xi = interleaved != null ? interleaved
+                    : Interleave.firstRows(x, cols, ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * cols));
+            multiplyFromEight(x, xi, batch, out, p, pEnd, r0, r1, res);
+            return;
+        }
         for (; p + 2 <= pEnd; p += 2) {
             float[] w = floatPanels(p, 2);
             int start = floatPanelStart(p);
-            Panels.pairTimesBatch(w, start, start + cols * PANEL, cols, x, batch, out, rows, p, r0, r1, res);
+            Panels.pairTimesBatch(w, start, start + cols * PANEL, cols, x, 0, batch, out, rows, p, r0, r1, res);
         }
         if (p < pEnd) {
-            Panels.panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), cols, x, batch, out, rows, p, r0, r1, res);
+            Panels.panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), cols, x, 0, batch, out, rows, p, r0, r1, res);
         }
+    }
+
+    /**
+     * Batches of eight or more with an eight-row kernel: each panel runs against the first eight
+     * rows with its weights made in registers; when more rows follow, the kernel also leaves the
+     * weights as floats, and the rest of the batch runs on them two panels at a time, as above.
+     */
+    private void multiplyFromEight(float[] x, float[] xi, int batch, float[] out, int p, int pEnd, int r0, int r1,
+                                   float[] res) {
+        int eight = Interleave.ROWS;
+        boolean more = batch > eight;
+        for (; p < pEnd; p += 2) {
+            int n = Math.min(2, pEnd - p);
+            float[] w = more ? ThreadBuffers.floats(ThreadBuffers.WEIGHTS, n * cols * PANEL) : null;
+            for (int i = 0; i < n; i++) {
+                panelTimesEight(p + i, xi, res, w, i * cols * PANEL);
+                for (int b = 0; b < eight; b++) {
+                    Panels.store(res, b * PANEL, p + i, out, b * rows, r0, r1, rows);
+                }
+            }
+            if (!more) {
+                continue;
+            }
+            if (n == 2) {
+                Panels.pairTimesBatch(w, 0, cols * PANEL, cols, x, eight, batch, out, rows, p, r0, r1, res);
+            } else {
+                Panels.panelTimesBatch(w, 0, cols, x, eight, batch, out, rows, p, r0, r1, res);
+            }
+        }
+    }
+
+    /** Whether {@link #panelTimesEight} is implemented. */
+    protected boolean hasEightKernel() {
+        return false;
+    }
+
+    /**
+     * Panel p times the eight interleaved activation rows {@code xi}: {@code res[s*8 + lane]} for
+     * row s. Unless {@code w} is null, panel p's weights as floats also go to
+     * {@code w[off + c*8 + lane]}, as {@link #floatPanels} lays them out.
+     */
+    protected void panelTimesEight(int p, float[] xi, float[] res, float[] w, int off) {
+        throw new UnsupportedOperationException(name + ": no eight-row kernel");
     }
 }

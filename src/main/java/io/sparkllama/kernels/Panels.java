@@ -49,12 +49,13 @@ final class Panels {
     }
 
     /**
-     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times every activation
-     * row; writes their rows inside [r0, r1) of each output row ({@code rows} apart).
+     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times activation rows
+     * {@code from .. batch-1}; writes their rows inside [r0, r1) of each output row ({@code rows}
+     * apart).
      */
-    static void pairTimesBatch(float[] w, int w0, int w1, int cols, float[] x, int batch,
+    static void pairTimesBatch(float[] w, int w0, int w1, int cols, float[] x, int from, int batch,
                                float[] out, int rows, int p, int r0, int r1, float[] res) {
-        int b = 0;
+        int b = from;
         for (; b + 4 <= batch; b += 4) {
             panels2Times4(w, w0, w1, cols, x, b * cols, res);
             for (int i = 0; i < 4; i++) {
@@ -71,9 +72,9 @@ final class Panels {
     }
 
     /** As {@link #pairTimesBatch} for the single panel p at {@code w[w0 ..]}. */
-    static void panelTimesBatch(float[] w, int w0, int cols, float[] x, int batch,
+    static void panelTimesBatch(float[] w, int w0, int cols, float[] x, int from, int batch,
                                 float[] out, int rows, int p, int r0, int r1, float[] res) {
-        for (int b = 0; b < batch; b++) {
+        for (int b = from; b < batch; b++) {
             panelTimes1(w, w0, cols, x, b * cols, res);
             store(res, 0, p, out, b * rows, r0, r1, rows);
         }

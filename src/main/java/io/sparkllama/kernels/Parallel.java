@@ -4,7 +4,8 @@ package io.sparkllama.kernels;
  * Splits matrix products over a {@link ComputePool} by row ranges. Several matrices that read
  * the same input (Q, K and V; gate and up) go into one job, so the pool is woken once. Row ranges
  * start at multiples of each matrix's {@link WeightMatrix#rowAlignment}, the rows its kernels
- * process together.
+ * process together. Matrices whose kernels read the activations interleaved get one interleaved
+ * copy per product, made here on the calling thread (they all read the same input).
  */
 public final class Parallel {
     /** Below this many multiply-adds a product runs on the calling thread: waking the pool costs more. */
@@ -26,9 +27,18 @@ public final class Parallel {
         for (WeightMatrix m : ms) {
             work += (long) m.rows() * m.cols() * batch;
         }
+        float[] interleaved = null;
+        for (WeightMatrix m : ms) {
+            if (m.readsInterleaved(batch)) {
+                interleaved = Interleave.firstRows(x, m.cols(),
+                        ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * m.cols()));
+                break;
+            }
+        }
+        float[] shared = interleaved;
         if (pool.threads() == 1 || work < MIN_PARALLEL_WORK) {
             for (int i = 0; i < ms.length; i++) {
-                ms[i].multiply(x, batch, outs[i], 0, ms[i].rows());
+                ms[i].multiply(x, shared, batch, outs[i], 0, ms[i].rows());
             }
             return;
         }
@@ -48,7 +58,7 @@ public final class Parallel {
                 i++;
             }
             int r0 = (task - firstTask[i]) * chunk[i];
-            ms[i].multiply(x, batch, outs[i], r0, Math.min(ms[i].rows(), r0 + chunk[i]));
+            ms[i].multiply(x, shared, batch, outs[i], r0, Math.min(ms[i].rows(), r0 + chunk[i]));
         });
     }
 }

@@ -127,6 +127,84 @@ public final class Q8Matrix extends BlockMatrix {
     }
 
     @Override
+    protected boolean hasEightKernel() {
+        return true;
+    }
+
+    /**
+     * Each weight column is made once in a register, stored, and fed to eight fma chains (one
+     * broadcast per fma; the interleaved rows make each broadcast one index plus a constant).
+     * Against unpacking first, this saves a pass of stores and reloads for the first eight rows.
+     * When nobody needs the floats they all go to one column group of a small per-thread sink
+     * ({@code stride} 0) rather than being skipped: the store is nearly free in L1, and a
+     * condition in the loop made C2's code for the storing case markedly slower. The four columns
+     * are written out, as in {@link #panelGroupTimesOne}, for the JIT rule on {@link Dot}.
+     */
+    @Override
+    protected void panelTimesEight(int p, float[] xi, float[] res, float[] floats, int off) {
+        boolean keep = floats != null;
+        float[] dst = keep ? floats : ThreadBuffers.floats(ThreadBuffers.SINK, COLS_PER_INT * PANEL);
+        int stride = keep ? COLS_PER_INT * PANEL : 0, wo0 = keep ? off : 0;
+        int q0 = p * cols * PANEL / COLS_PER_INT, s0 = p * blocksPerRow * PANEL;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int g = 0, groups = cols / COLS_PER_INT; g < groups; g++) {
+            IntVector v = IntVector.fromArray(I, q, q0 + g * GROUP_STRIDE);
+            FloatVector d = FloatVector.fromArray(F, scales, s0 + g / (QK / COLS_PER_INT) * PANEL);
+            int xo = g * COLS_PER_INT * Interleave.ROWS, wo = wo0 + g * stride;
+            FloatVector w;
+            w = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0)).mul(d);
+            w.intoArray(dst, wo);
+            a0 = w.fma(FloatVector.broadcast(F, xi[xo]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, xi[xo + 1]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, xi[xo + 2]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, xi[xo + 3]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, xi[xo + 4]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, xi[xo + 5]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, xi[xo + 6]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, xi[xo + 7]), a7);
+            w = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d);
+            w.intoArray(dst, wo + 1 * PANEL);
+            a0 = w.fma(FloatVector.broadcast(F, xi[xo + 8]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, xi[xo + 9]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, xi[xo + 10]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, xi[xo + 11]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, xi[xo + 12]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, xi[xo + 13]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, xi[xo + 14]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, xi[xo + 15]), a7);
+            w = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d);
+            w.intoArray(dst, wo + 2 * PANEL);
+            a0 = w.fma(FloatVector.broadcast(F, xi[xo + 16]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, xi[xo + 17]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, xi[xo + 18]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, xi[xo + 19]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, xi[xo + 20]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, xi[xo + 21]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, xi[xo + 22]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, xi[xo + 23]), a7);
+            w = ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).mul(d);
+            w.intoArray(dst, wo + 3 * PANEL);
+            a0 = w.fma(FloatVector.broadcast(F, xi[xo + 24]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, xi[xo + 25]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, xi[xo + 26]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, xi[xo + 27]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, xi[xo + 28]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, xi[xo + 29]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, xi[xo + 30]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, xi[xo + 31]), a7);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
+        a4.intoArray(res, 4 * PANEL);
+        a5.intoArray(res, 5 * PANEL);
+        a6.intoArray(res, 6 * PANEL);
+        a7.intoArray(res, 7 * PANEL);
+    }
+
+    @Override
     protected void panelTimesOne(int p, float[] x, float[] res) {
         int q0 = p * cols * PANEL / COLS_PER_INT, s0 = p * blocksPerRow * PANEL;
         FloatVector a0 = FloatVector.zero(F);

@@ -9,8 +9,12 @@ final class ThreadBuffers {
     static final int WEIGHTS = 0;
     /** Kernel results before they are copied out. */
     static final int RESULTS = 1;
+    /** Activation rows interleaved by {@link Interleave}. */
+    static final int INTERLEAVED = 2;
+    /** Where a kernel's by-product goes when nobody reads it (see {@link Q8Matrix#panelTimesEight}). */
+    static final int SINK = 3;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private ThreadBuffers() {
     }

@@ -70,6 +70,20 @@ public abstract class WeightMatrix {
         }
     }
 
+    /**
+     * As {@link #multiply(float[], int, float[], int, int)}, given the first eight rows of {@code x}
+     * interleaved by {@link Interleave} when {@link #readsInterleaved} (else null), so that the
+     * tasks of one product share one copy.
+     */
+    void multiply(float[] x, float[] interleaved, int batch, float[] out, int r0, int r1) {
+        multiply(x, batch, out, r0, r1);
+    }
+
+    /** Whether a product of this batch size reads the first eight activation rows interleaved. */
+    boolean readsInterleaved(int batch) {
+        return false;
+    }
+
     /** Weight {@code (r, c)} decoded by plain scalar code, independent of the vector kernels. */
     protected abstract float scalarWeight(int r, int c);
 

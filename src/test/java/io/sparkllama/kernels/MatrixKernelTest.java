@@ -22,7 +22,7 @@ class MatrixKernelTest {
     private static final int[] ROWS = {1, 3, 4, 5, 13, 35, 67};
     private static final int[] PLAIN_COLS = {1, 7, 8, 9, 31, 33, 172, 200};
     private static final int[] BLOCK_COLS = {32, 64, 96, 320};
-    private static final int[] BATCHES = {1, 2, 3, 5, 7, 8, 9, 16};
+    private static final int[] BATCHES = {1, 2, 3, 5, 7, 8, 9, 13, 16};
 
     private static ComputePool pool1;
     private static ComputePool pool2;
