@@ -12,7 +12,8 @@ java_major() {
 
 # Prints the path of a java >= 17: $JAVA_HOME's when it is one, otherwise the newest of the java on
 # the PATH and /usr/lib/jvm/*/bin/java. Newest because C2's code for the Vector API kernels
-# improves with the JDK (Temurin 25 decodes batches ~10% faster than JDK 17 here, docs/PERFORMANCE.md).
+# is as good or better with newer JDKs (Temurin 25 decodes 32-sequence batches 5-8% faster than JDK 17
+# here, docs/PERFORMANCE.md).
 find_java() {
   local c best="" best_major=0 major
   if [ -n "${JAVA_HOME:-}" ]; then
