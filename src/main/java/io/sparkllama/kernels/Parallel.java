@@ -27,15 +27,7 @@ public final class Parallel {
         for (WeightMatrix m : ms) {
             work += (long) m.rows() * m.cols() * batch;
         }
-        float[] interleaved = null;
-        for (WeightMatrix m : ms) {
-            if (m.readsInterleaved(batch)) {
-                interleaved = Interleave.firstRows(x, m.cols(),
-                        ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * m.cols()));
-                break;
-            }
-        }
-        float[] shared = interleaved;
+        float[] shared = interleaveIfRead(ms, x, batch);
         if (pool.threads() == 1 || work < MIN_PARALLEL_WORK) {
             for (int i = 0; i < ms.length; i++) {
                 ms[i].multiply(x, shared, batch, outs[i], 0, ms[i].rows());
@@ -60,5 +52,16 @@ public final class Parallel {
             int r0 = (task - firstTask[i]) * chunk[i];
             ms[i].multiply(x, shared, batch, outs[i], r0, Math.min(ms[i].rows(), r0 + chunk[i]));
         });
+    }
+
+    /** The interleaved copy of {@code x} when a matrix of the job reads one, else null. */
+    private static float[] interleaveIfRead(WeightMatrix[] ms, float[] x, int batch) {
+        for (WeightMatrix m : ms) {
+            if (m.readsInterleaved(batch)) {
+                return Interleave.firstRows(x, m.cols(),
+                        ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * m.cols()));
+            }
+        }
+        return null;
     }
 }
