@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -176,12 +177,24 @@ class MatrixKernelTest {
                                 type + " " + rows + "x" + cols + " batch " + n + " element " + i);
                     }
                 }
-                // split into uneven row ranges, as threads would
-                float[] split = new float[batch * rows];
-                for (int r0 = 0; r0 < rows; r0 += 3) {
-                    m.multiply(x, batch, split, r0, Math.min(rows, r0 + 3));
+                // split into uneven row ranges, as threads would, not aligned to panels or groups
+                for (int range : new int[] {3, 11}) {
+                    float[] split = new float[batch * rows];
+                    for (int r0 = 0; r0 < rows; r0 += range) {
+                        m.multiply(x, batch, split, r0, Math.min(rows, r0 + range));
+                    }
+                    assertBitsEqual(single, split, type + " row ranges of " + range);
+                    for (int b = 0; b < batch; b++) {
+                        float[] xb = new float[cols];
+                        System.arraycopy(x, b * cols, xb, 0, cols);
+                        Arrays.fill(row, Float.NaN);
+                        for (int r0 = 0; r0 < rows; r0 += range) {
+                            m.multiply(xb, 1, row, r0, Math.min(rows, r0 + range));
+                        }
+                        assertBitsEqual(Arrays.copyOfRange(single, b * rows, (b + 1) * rows), row,
+                                type + " one sequence, row ranges of " + range);
+                    }
                 }
-                assertBitsEqual(single, split, type + " row ranges");
                 float[] p1 = new float[batch * rows], p2 = new float[batch * rows];
                 Parallel.multiply(pool1, m, x, batch, p1);
                 Parallel.multiply(pool2, m, x, batch, p2);
