@@ -8,7 +8,7 @@
 # DIR_A and DIR_B are checkouts (e.g. a `git worktree` of the parent commit and this one); each
 # is built by its own scripts/llama when its jar is missing. A relative --model is resolved
 # against the directory this script is run from.
-# Check the method with DIR_A = DIR_B first: on this VM such A/A runs gave medians of 0.97-1.01
+# Check the method with DIR_A = DIR_B first: on this VM two A/A runs gave medians of 0.97 and 1.005
 # and single rounds of 0.71-1.06, so take 6 rounds or more and trust only medians well outside
 # 0.95-1.05.
 # One thread per build measures a kernel's efficiency with the other core also streaming
