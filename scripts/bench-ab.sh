@@ -41,16 +41,17 @@ done
 [ "$(nproc)" -ge 2 ] || { echo "needs two cores" >&2; exit 2; }
 out="$root/target/bench-results"
 mkdir -p "$out"
-# build both jars first, one after the other (scripts/llama builds a missing or stale jar)
+# build both jars first, one after the other: two builds in one directory at once would collide
 for dir in "$dir_a" "$dir_b"; do
-  (cd "$dir" && scripts/llama help >/dev/null 2>&1) || true
+  (source "$dir/scripts/lib/java.sh" && ensure_jar "$(find_java)")
 done
 
-# decode tok/s of one build, one thread on core $2
+# decode tok/s of one build, one thread on core $2 ("failed" when its bench gave no result)
 decode_rate() {
   (cd "$1" && taskset -c "$2" scripts/llama bench --model "$model" --batch "$batch" --threads 1 \
       --prompt-tokens "$prompt" --gen-tokens "$gen" 2>>"$out/ab-$3.log") \
-    | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["decode_tok_s"])'
+    | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["decode_tok_s"])' 2>/dev/null \
+    || echo failed
 }
 
 for ((i = 1; i <= rounds; i++)); do
@@ -63,6 +64,8 @@ done | python3 -c '
 import statistics, sys
 ratios = []
 for line in sys.stdin:
+    if "failed" in line:
+        sys.exit("a bench run failed (A B: %s); see target/bench-results/ab-a.log and ab-b.log" % line.strip())
     a, b = map(float, line.split())
     ratios.append(b / a)
     print("A %.1f  B %.1f  B/A %.3f" % (a, b, b / a), flush=True)

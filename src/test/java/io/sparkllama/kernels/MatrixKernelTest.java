@@ -185,8 +185,7 @@ class MatrixKernelTest {
                     }
                     assertBitsEqual(single, split, type + " row ranges of " + range);
                     for (int b = 0; b < batch; b++) {
-                        float[] xb = new float[cols];
-                        System.arraycopy(x, b * cols, xb, 0, cols);
+                        float[] xb = Arrays.copyOfRange(x, b * cols, (b + 1) * cols);
                         Arrays.fill(row, Float.NaN);
                         for (int r0 = 0; r0 < rows; r0 += range) {
                             m.multiply(xb, 1, row, r0, Math.min(rows, r0 + range));
