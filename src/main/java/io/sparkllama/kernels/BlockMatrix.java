@@ -4,15 +4,20 @@ package io.sparkllama.kernels;
  * Weights quantized in blocks of 32 columns with one float scale per block (Q8_0, Q4_0), stored
  * in {@link Panels} of 8 rows: one vector holds one column of a panel and a vector lane is a row.
  *
- * <p>Summation follows {@link Panels}, with {@code w[c] = q[c] * d}: the integer weight converted
- * to float (exactly) times its block's scale, rounded to float (exact for the fp16 scales of
- * GGUF files, whose 11-bit significands times 8-bit integers fit in a float). A subclass may keep
- * its integers multiplied by a power of two {@code 2^k} (cheaper to extract) and its scales by
- * {@code 2^-k}: the product is the same float. A batch of one runs the subclass's kernel, which
- * scales the weights on the fly, a group of panels at a time. Larger batches unpack two panels at a
- * time into a float scratch (see {@link PanelMatrix}), so each weight is unpacked once per call
- * whatever the batch size. Rows past the matrix's end pad the last panel with zero weights and
- * scales.
+ * <p><b>Reduction order</b> (the numerics contract of Q8_0 and Q4_0 products): each output
+ * element is {@code acc = 0}, then for every block in order a chain {@code t = 0},
+ * {@code t = fma(q[c], x[c], t)} over the block's 32 columns in order, folded in by
+ * {@code acc = fma(t, d, acc)}. {@code q[c]} is the integer weight converted to float (exactly)
+ * and {@code d} the block's scale. A subclass may keep its integers multiplied by a power of two
+ * {@code 2^k} (cheaper to extract) and its scales by {@code 2^-k}: every product and sum is then
+ * the same up to that exact power of two. This is the order of the block formats themselves
+ * (llama.cpp also sums a block's integer products before it scales them): a kernel multiplies by
+ * the scale once per block, not once per weight.
+ *
+ * <p>A batch of one runs the subclass's kernel, a group of panels at a time. Larger batches unpack
+ * two panels at a time into a float scratch of unscaled integers (see {@link PanelMatrix}), so each
+ * weight is unpacked once per call whatever the batch size, and run the {@link BlockPanels}
+ * products on it. Rows past the matrix's end pad the last panel with zero weights and scales.
  */
 abstract class BlockMatrix extends PanelMatrix {
     static final int QK = 32;
@@ -50,7 +55,7 @@ abstract class BlockMatrix extends PanelMatrix {
      */
     protected abstract int quant(int r, int c);
 
-    /** Panel p's weights, scaled, as floats at {@code dst[off + c * 8 + lane]}. */
+    /** Panel p's integer weights as the kernels convert them (unscaled), as floats at {@code dst[off + c * 8 + lane]}. */
     protected abstract void unpackPanel(int p, float[] dst, int off);
 
     @Override
@@ -71,5 +76,20 @@ abstract class BlockMatrix extends PanelMatrix {
     @Override
     protected final int floatPanelStart(int p) {
         return 0;
+    }
+
+    /** Where panel p's scales start in {@link #scales}. */
+    protected final int scaleStart(int p) {
+        return p * blocksPerRow * PANEL;
+    }
+
+    @Override
+    protected final void pairTimesFour(float[] w, int w0, int w1, int p, float[] x, int xo, float[] res) {
+        BlockPanels.panels2Times4(w, w0, w1, scales, scaleStart(p), scaleStart(p + 1), cols, x, xo, res);
+    }
+
+    @Override
+    protected final void panelTimesRow(float[] w, int w0, int p, float[] x, int xo, float[] res) {
+        BlockPanels.panelTimes1(w, w0, scales, scaleStart(p), cols, x, xo, res);
     }
 }

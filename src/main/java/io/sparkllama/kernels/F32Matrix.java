@@ -61,4 +61,14 @@ public final class F32Matrix extends PanelMatrix {
     protected int floatPanelStart(int p) {
         return p * cols * PANEL;
     }
+
+    @Override
+    protected void pairTimesFour(float[] w, int w0, int w1, int p, float[] x, int xo, float[] res) {
+        Panels.panels2Times4(w, w0, w1, cols, x, xo, res);
+    }
+
+    @Override
+    protected void panelTimesRow(float[] w, int w0, int p, float[] x, int xo, float[] res) {
+        Panels.panelTimes1(w, w0, cols, x, xo, res);
+    }
 }

@@ -1,10 +1,11 @@
 package io.sparkllama.kernels;
 
 /**
- * A weight matrix stored in {@link Panels} of 8 rows (F32, Q8_0, Q4_0), and the product both
+ * A weight matrix stored in {@link Panels} of 8 rows (F32, Q8_0, Q4_0), and the product they
  * share: a single sequence runs the type's own kernel on a group of panels at a time (one fma
- * chain per panel, enough chains to hide the FMA latency); a batch runs the float panel
- * products of {@link Panels} two panels at a time, on the type's panels as floats.
+ * chain per panel, enough chains to hide the FMA latency); a batch runs the type's float panel
+ * products ({@link #pairTimesFour}, {@link #panelTimesRow}) two panels at a time, on the type's
+ * panels as floats.
  */
 abstract class PanelMatrix extends WeightMatrix {
     static final int PANEL = Panels.ROWS;
@@ -47,6 +48,16 @@ abstract class PanelMatrix extends WeightMatrix {
 
     /** Where panel p starts in the array {@link #floatPanels} returns for it. */
     protected abstract int floatPanelStart(int p);
+
+    /**
+     * Panels p (floats at {@code w[w0 ..]}, as {@link #floatPanels} gives them) and p+1 (at
+     * {@code w[w1 ..]}) times the four activation rows from {@code x[xo ..]}:
+     * {@code res[(2*i + j)*8 + lane]} for row i, panel p+j.
+     */
+    protected abstract void pairTimesFour(float[] w, int w0, int w1, int p, float[] x, int xo, float[] res);
+
+    /** Panel p (floats at {@code w[w0 ..]}) times the activation row at {@code x[xo ..]}: {@code res[lane]}. */
+    protected abstract void panelTimesRow(float[] w, int w0, int p, float[] x, int xo, float[] res);
 
     @Override
     public final void decodeRows(int row, int n, float[] dst, int off) {
@@ -93,10 +104,10 @@ abstract class PanelMatrix extends WeightMatrix {
         for (; p + 2 <= pEnd; p += 2) {
             float[] w = floatPanels(p, 2);
             int start = floatPanelStart(p);
-            Panels.pairTimesBatch(w, start, start + cols * PANEL, cols, x, 0, batch, out, rows, p, r0, r1, res);
+            pairTimesBatch(w, start, start + cols * PANEL, x, 0, batch, out, p, r0, r1, res);
         }
         if (p < pEnd) {
-            Panels.panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), cols, x, 0, batch, out, rows, p, r0, r1, res);
+            panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), x, 0, batch, out, p, r0, r1, res);
         }
     }
 
@@ -122,10 +133,41 @@ abstract class PanelMatrix extends WeightMatrix {
                 continue;
             }
             if (n == 2) {
-                Panels.pairTimesBatch(w, 0, cols * PANEL, cols, x, eight, batch, out, rows, p, r0, r1, res);
+                pairTimesBatch(w, 0, cols * PANEL, x, eight, batch, out, p, r0, r1, res);
             } else {
-                Panels.panelTimesBatch(w, 0, cols, x, eight, batch, out, rows, p, r0, r1, res);
+                panelTimesBatch(w, 0, x, eight, batch, out, p, r0, r1, res);
             }
+        }
+    }
+
+    /**
+     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times activation rows
+     * {@code from .. batch-1}, four at a time; writes their rows inside [r0, r1) of each output row.
+     */
+    private void pairTimesBatch(float[] w, int w0, int w1, float[] x, int from, int batch,
+                                float[] out, int p, int r0, int r1, float[] res) {
+        int b = from;
+        for (; b + 4 <= batch; b += 4) {
+            pairTimesFour(w, w0, w1, p, x, b * cols, res);
+            for (int i = 0; i < 4; i++) {
+                Panels.store(res, i * 2 * PANEL, p, out, (b + i) * rows, r0, r1, rows);
+                Panels.store(res, i * 2 * PANEL + PANEL, p + 1, out, (b + i) * rows, r0, r1, rows);
+            }
+        }
+        for (; b < batch; b++) {
+            panelTimesRow(w, w0, p, x, b * cols, res);
+            Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
+            panelTimesRow(w, w1, p + 1, x, b * cols, res);
+            Panels.store(res, 0, p + 1, out, b * rows, r0, r1, rows);
+        }
+    }
+
+    /** As {@link #pairTimesBatch} for the single panel p at {@code w[w0 ..]}. */
+    private void panelTimesBatch(float[] w, int w0, float[] x, int from, int batch,
+                                 float[] out, int p, int r0, int r1, float[] res) {
+        for (int b = from; b < batch; b++) {
+            panelTimesRow(w, w0, p, x, b * cols, res);
+            Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
         }
     }
 

@@ -5,16 +5,16 @@ import jdk.incubator.vector.FloatVector;
 import static io.sparkllama.kernels.Dot.F;
 
 /**
- * The panel layout shared by {@link F32Matrix} and {@link BlockMatrix}, and the products of float
+ * The panel layout shared by {@link F32Matrix} and {@link BlockMatrix}, and the products of F32
  * panels with activation rows. Rows are stored in panels of 8, the 8 rows' values of one column
  * side by side, so one vector is one column of a panel and a vector lane is a row; the last panel
  * is padded with zero rows. A product broadcasts each activation to all lanes, so no horizontal
  * sums are needed.
  *
- * <p><b>Reduction order</b> (the numerics contract of F32, Q8_0 and Q4_0 products): each output
- * element is one fma chain, {@code acc = 0}, then {@code acc = fma(w[c], x[c], acc)} for every
- * column in order, {@code w} being the weight as a float. Every kernel here and in the matrix
- * classes performs exactly this chain per element, whatever the batch, panel group or row range.
+ * <p><b>Reduction order</b> (the numerics contract of F32 products): each output element is one
+ * fma chain, {@code acc = 0}, then {@code acc = fma(w[c], x[c], acc)} for every column in order.
+ * Every F32 kernel performs exactly this chain per element, whatever the batch, panel group or
+ * row range. Block-quantized panels follow their own order ({@link BlockMatrix}, {@link BlockPanels}).
  *
  * <p>Batches run pairs of panels against groups of four activation rows: each weight load feeds
  * four FMAs, each broadcast two, and the eight independent chains keep both FMA units busy. The
@@ -45,38 +45,6 @@ final class Panels {
         int lo = Math.max(r0, p * ROWS), hi = Math.min(Math.min(r1, rows), p * ROWS + ROWS);
         if (lo < hi) {
             System.arraycopy(res, ro + lo - p * ROWS, out, base + lo, hi - lo);
-        }
-    }
-
-    /**
-     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times activation rows
-     * {@code from .. batch-1}; writes their rows inside [r0, r1) of each output row ({@code rows}
-     * apart).
-     */
-    static void pairTimesBatch(float[] w, int w0, int w1, int cols, float[] x, int from, int batch,
-                               float[] out, int rows, int p, int r0, int r1, float[] res) {
-        int b = from;
-        for (; b + 4 <= batch; b += 4) {
-            panels2Times4(w, w0, w1, cols, x, b * cols, res);
-            for (int i = 0; i < 4; i++) {
-                store(res, i * 2 * ROWS, p, out, (b + i) * rows, r0, r1, rows);
-                store(res, i * 2 * ROWS + ROWS, p + 1, out, (b + i) * rows, r0, r1, rows);
-            }
-        }
-        for (; b < batch; b++) {
-            panelTimes1(w, w0, cols, x, b * cols, res);
-            store(res, 0, p, out, b * rows, r0, r1, rows);
-            panelTimes1(w, w1, cols, x, b * cols, res);
-            store(res, 0, p + 1, out, b * rows, r0, r1, rows);
-        }
-    }
-
-    /** As {@link #pairTimesBatch} for the single panel p at {@code w[w0 ..]}. */
-    static void panelTimesBatch(float[] w, int w0, int cols, float[] x, int from, int batch,
-                                float[] out, int rows, int p, int r0, int r1, float[] res) {
-        for (int b = from; b < batch; b++) {
-            panelTimes1(w, w0, cols, x, b * cols, res);
-            store(res, 0, p, out, b * rows, r0, r1, rows);
         }
     }
 

@@ -72,68 +72,71 @@ public final class Q4Matrix extends BlockMatrix {
 
     @Override
     protected void unpackPanel(int p, float[] dst, int off) {
-        int base = p * blocksPerRow * PANEL_BLOCK, s = p * blocksPerRow * PANEL;
+        int base = p * blocksPerRow * PANEL_BLOCK;
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector d = FloatVector.fromArray(F, scales, s + blk * PANEL);
-            for (int c = blk * QK, end = c + QK; c < end; c += 2) {
+            for (int k = 0; k < QK; k += 2) {
+                int c = blk * QK + k;
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, base + c / 2 * PANEL)
                         .convertShape(VectorOperators.B2I, I256, 0);
-                ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + c * PANEL);
-                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + (c + 1) * PANEL);
+                ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, off + c * PANEL);
+                ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, off + (c + 1) * PANEL);
             }
         }
     }
 
+    /** Per block, one chain per panel over the block's columns, then one fma by each panel's scale. */
     @Override
     protected void panelGroupTimesOne(int p, float[] x, float[] res) {
         int panelBytes = blocksPerRow * PANEL_BLOCK;
         int q0 = p * panelBytes, q1 = q0 + panelBytes, q2 = q1 + panelBytes, q3 = q2 + panelBytes;
-        int s0 = p * blocksPerRow * PANEL, s1 = s0 + blocksPerRow * PANEL;
-        int s2 = s1 + blocksPerRow * PANEL, s3 = s2 + blocksPerRow * PANEL;
-        Arrays.fill(res, 0, 4 * PANEL, 0f);
+        int s0 = scaleStart(p), s1 = scaleStart(p + 1), s2 = scaleStart(p + 2), s3 = scaleStart(p + 3);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            int sb = blk * PANEL;
-            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + sb), d1 = FloatVector.fromArray(F, scales, s1 + sb);
-            FloatVector d2 = FloatVector.fromArray(F, scales, s2 + sb), d3 = FloatVector.fromArray(F, scales, s3 + sb);
-            FloatVector a0 = FloatVector.fromArray(F, res, 0), a1 = FloatVector.fromArray(F, res, PANEL);
-            FloatVector a2 = FloatVector.fromArray(F, res, 2 * PANEL), a3 = FloatVector.fromArray(F, res, 3 * PANEL);
-            for (int c = blk * QK, end = c + QK; c < end; c += 2) {
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+            for (int k = 0; k < QK; k += 2) {
+                int c = blk * QK + k;
                 FloatVector xe = FloatVector.broadcast(F, x[c]), xo = FloatVector.broadcast(F, x[c + 1]);
                 int o = c / 2 * PANEL;
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(xe, a0);
-                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(xo, a0);
+                t0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xe, t0);
+                t0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xo, t0);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q1 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a1 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(xe, a1);
-                a1 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(xo, a1);
+                t1 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xe, t1);
+                t1 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xo, t1);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q2 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a2 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d2).fma(xe, a2);
-                a2 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d2).fma(xo, a2);
+                t2 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xe, t2);
+                t2 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xo, t2);
                 b = (IntVector) ByteVector.fromArray(B64, packed, q3 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a3 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d3).fma(xe, a3);
-                a3 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d3).fma(xo, a3);
+                t3 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xe, t3);
+                t3 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xo, t3);
             }
-            a0.intoArray(res, 0);
-            a1.intoArray(res, PANEL);
-            a2.intoArray(res, 2 * PANEL);
-            a3.intoArray(res, 3 * PANEL);
+            int sb = blk * PANEL;
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + sb), a0);
+            a1 = t1.fma(FloatVector.fromArray(F, scales, s1 + sb), a1);
+            a2 = t2.fma(FloatVector.fromArray(F, scales, s2 + sb), a2);
+            a3 = t3.fma(FloatVector.fromArray(F, scales, s3 + sb), a3);
         }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, PANEL);
+        a2.intoArray(res, 2 * PANEL);
+        a3.intoArray(res, 3 * PANEL);
     }
 
     @Override
     protected void panelTimesOne(int p, float[] x, float[] res) {
-        int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = p * blocksPerRow * PANEL;
-        Arrays.fill(res, 0, PANEL, 0f);
+        int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = scaleStart(p);
+        FloatVector a0 = FloatVector.zero(F);
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            FloatVector d0 = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
-            FloatVector a0 = FloatVector.fromArray(F, res, 0);
-            for (int c = blk * QK, end = c + QK; c < end; c += 2) {
+            FloatVector t0 = FloatVector.zero(F);
+            for (int k = 0; k < QK; k += 2) {
+                int c = blk * QK + k;
                 int o = c / 2 * PANEL;
                 IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + o).convertShape(VectorOperators.B2I, I256, 0);
-                a0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c]), a0);
-                a0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(FloatVector.broadcast(F, x[c + 1]), a0);
+                t0 = ((FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[c]), t0);
+                t0 = ((FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, x[c + 1]), t0);
             }
-            a0.intoArray(res, 0);
+            a0 = t0.fma(FloatVector.fromArray(F, scales, s0 + blk * PANEL), a0);
         }
+        a0.intoArray(res, 0);
     }
 }

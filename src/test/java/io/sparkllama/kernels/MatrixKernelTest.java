@@ -205,6 +205,53 @@ class MatrixKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    void panelKernelsFollowTheDocumentedReductionOrder(GgmlType type) {
+        // the order of Panels (F32) and BlockMatrix (Q8_0, Q4_0), written as plain scalar fmas
+        Random rnd = new Random(500 + type.ordinal());
+        for (int rows : ROWS) {
+            for (int cols : colsFor(type)) {
+                PanelMatrix m = (PanelMatrix) RandomMatrices.of(type, rows, cols, rnd);
+                for (int batch : new int[] {1, 9, 16}) {
+                    float[] x = RandomMatrices.vector(batch * cols, rnd);
+                    float[] want = new float[batch * rows];
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            want[b * rows + r] = m instanceof BlockMatrix bm
+                                    ? blockOrder(bm, r, x, b * cols) : chainOrder(m, r, x, b * cols);
+                        }
+                    }
+                    float[] got = new float[batch * rows];
+                    m.multiply(x, batch, got, 0, rows);
+                    assertBitsEqual(want, got, type + " " + rows + "x" + cols + " batch " + batch);
+                }
+            }
+        }
+    }
+
+    /** One fma chain over the columns in order. */
+    private static float chainOrder(PanelMatrix m, int r, float[] x, int xo) {
+        float acc = 0f;
+        for (int c = 0; c < m.cols; c++) {
+            acc = Math.fma(m.scalarWeight(r, c), x[xo + c], acc);
+        }
+        return acc;
+    }
+
+    /** Per block, an fma chain of the integers (as the kernels convert them) and x, folded in by one fma with the scale. */
+    private static float blockOrder(BlockMatrix m, int r, float[] x, int xo) {
+        float acc = 0f;
+        for (int blk = 0; blk < m.blocksPerRow; blk++) {
+            float t = 0f;
+            for (int c = blk * BlockMatrix.QK; c < (blk + 1) * BlockMatrix.QK; c++) {
+                t = Math.fma((float) m.quant(r, c), x[xo + c], t);
+            }
+            acc = Math.fma(t, m.scales[m.scaleIndex(r, blk)], acc);
+        }
+        return acc;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
     void largeMatricesSplitOverThreadsGiveTheSameBits(GgmlType type) {
         Random rnd = new Random(300 + type.ordinal());
         WeightMatrix m = RandomMatrices.of(type, 515, 256, rnd);
