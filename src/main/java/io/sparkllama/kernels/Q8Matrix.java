@@ -90,8 +90,7 @@ public final class Q8Matrix extends BlockMatrix {
 
     /**
      * Per block, one chain per panel over its eight column groups, then one fma by each panel's
-     * scale. The block loops count a constant number of steps (k), which C2 compiles markedly
-     * better than a loop between computed bounds (batch 32 kernel +35% on the pair kernel).
+     * scale. The block loops count a constant number of steps (k), as in {@link BlockPanels}.
      * The extraction is written out rather than put in a helper: helpers of ours are not
      * force-inlined, and one that is not inlined boxes its vectors.
      */
