@@ -14,10 +14,12 @@ package io.sparkllama.kernels;
  * (llama.cpp also sums a block's integer products before it scales them): a kernel multiplies by
  * the scale once per block, not once per weight.
  *
- * <p>A batch of one runs the subclass's kernel, a group of panels at a time. Larger batches unpack
- * two panels at a time into a float scratch of unscaled integers (see {@link PanelMatrix}), so each
- * weight is unpacked once per call whatever the batch size, and run the {@link BlockPanels}
- * products on it. Rows past the matrix's end pad the last panel with zero weights and scales.
+ * <p>A batch of one runs the subclass's kernel, a group of panels at a time. Larger batches run
+ * each panel first against eight sequences with its integers made in registers (the subclass's
+ * eight-row kernel), which also leaves them as unscaled floats in a scratch, and the rest of the
+ * batch runs the {@link BlockPanels} products on those floats (see {@link PanelMatrix}); so each
+ * weight is converted once per call whatever the batch size. Rows past the matrix's end pad the
+ * last panel with zero weights and scales.
  */
 abstract class BlockMatrix extends PanelMatrix {
     static final int QK = 32;

@@ -123,6 +123,65 @@ public final class Q4Matrix extends BlockMatrix {
     }
 
     @Override
+    protected boolean hasEightKernel() {
+        return true;
+    }
+
+    /**
+     * As {@link Q8Matrix#panelTimesEight}: each pair of weight columns is made once in registers,
+     * stored (into the caller's floats, or a small per-thread sink when nobody needs them) and fed
+     * to eight block chains, one per interleaved activation row; at each block's end the chains
+     * are folded into eight totals kept in {@code res}.
+     */
+    @Override
+    protected void panelTimesEight(int p, float[] xi, float[] res, float[] floats, int off) {
+        boolean keep = floats != null;
+        float[] dst = keep ? floats : ThreadBuffers.floats(ThreadBuffers.SINK, 2 * PANEL);
+        int stride = keep ? 2 * PANEL : 0, wo0 = keep ? off : 0;
+        int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = scaleStart(p);
+        Arrays.fill(res, 0, Interleave.ROWS * PANEL, 0f);
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int k = 0; k < QK / 2; k++) {
+                int pair = blk * (QK / 2) + k;
+                IntVector b = (IntVector) ByteVector.fromArray(B64, packed, q0 + pair * PANEL)
+                        .convertShape(VectorOperators.B2I, I256, 0);
+                int xo = pair * 2 * Interleave.ROWS, wo = wo0 + pair * stride;
+                FloatVector w;
+                w = (FloatVector) b.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 1]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 2]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 3]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 4]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 5]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 6]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 7]), a7);
+                w = (FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 8]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 9]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 10]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 11]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 12]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 13]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 14]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 15]), a7);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, s0 + blk * PANEL);
+            a0.fma(d, FloatVector.fromArray(F, res, 0)).intoArray(res, 0);
+            a1.fma(d, FloatVector.fromArray(F, res, PANEL)).intoArray(res, PANEL);
+            a2.fma(d, FloatVector.fromArray(F, res, 2 * PANEL)).intoArray(res, 2 * PANEL);
+            a3.fma(d, FloatVector.fromArray(F, res, 3 * PANEL)).intoArray(res, 3 * PANEL);
+            a4.fma(d, FloatVector.fromArray(F, res, 4 * PANEL)).intoArray(res, 4 * PANEL);
+            a5.fma(d, FloatVector.fromArray(F, res, 5 * PANEL)).intoArray(res, 5 * PANEL);
+            a6.fma(d, FloatVector.fromArray(F, res, 6 * PANEL)).intoArray(res, 6 * PANEL);
+            a7.fma(d, FloatVector.fromArray(F, res, 7 * PANEL)).intoArray(res, 7 * PANEL);
+        }
+    }
+
+    @Override
     protected void panelTimesOne(int p, float[] x, float[] res) {
         int q0 = p * blocksPerRow * PANEL_BLOCK, s0 = scaleStart(p);
         FloatVector a0 = FloatVector.zero(F);
