@@ -14,12 +14,14 @@ package io.sparkllama.kernels;
  * (llama.cpp also sums a block's integer products before it scales them): a kernel multiplies by
  * the scale once per block, not once per weight.
  *
- * <p>A batch of one runs the subclass's kernel, a group of panels at a time. Larger batches run
- * each panel first against eight sequences with its integers made in registers (the subclass's
- * eight-row kernel), which also leaves them as unscaled floats in a scratch, and the rest of the
- * batch runs the {@link BlockPanels} products on those floats (see {@link PanelMatrix}); so each
- * weight is converted once per call whatever the batch size. Rows past the matrix's end pad the
- * last panel with zero weights and scales.
+ * <p>A batch of one runs the subclass's kernel, a group of panels at a time. Batches of eight or
+ * more run each panel first against eight sequences with its integers made in registers (the
+ * subclass's eight-row kernel, which every block type has), which also leaves them as unscaled
+ * floats in a scratch, and the rest of the batch runs the {@link BlockPanels} products on those
+ * floats; batches of two to seven unpack two panels at a time ({@link #unpackPanel}) and run
+ * the same products (see {@link PanelMatrix}). Either way each weight is converted once per call
+ * whatever the batch size. Rows past the matrix's end pad the last panel with zero weights and
+ * scales.
  */
 abstract class BlockMatrix extends PanelMatrix {
     static final int QK = 32;
@@ -79,6 +81,14 @@ abstract class BlockMatrix extends PanelMatrix {
     protected final int floatPanelStart(int p) {
         return 0;
     }
+
+    @Override
+    protected final boolean hasEightKernel() {
+        return true;
+    }
+
+    @Override
+    protected abstract void panelTimesEight(int p, float[] xi, float[] res, float[] floats, int off);
 
     /** Where panel p's scales start in {@link #scales}. */
     protected final int scaleStart(int p) {

@@ -122,11 +122,6 @@ public final class Q4Matrix extends BlockMatrix {
         a3.intoArray(res, 3 * PANEL);
     }
 
-    @Override
-    protected boolean hasEightKernel() {
-        return true;
-    }
-
     /**
      * As {@link Q8Matrix#panelTimesEight}: each pair of weight columns is made once in registers,
      * stored (into the caller's floats, or a small per-thread sink when nobody needs them) and fed

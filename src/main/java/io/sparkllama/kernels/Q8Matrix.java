@@ -133,11 +133,6 @@ public final class Q8Matrix extends BlockMatrix {
         a2.intoArray(res, 2 * PANEL);
     }
 
-    @Override
-    protected boolean hasEightKernel() {
-        return true;
-    }
-
     /**
      * Each weight column is made once in a register, stored, and fed to eight block chains (one
      * broadcast per fma; the interleaved rows make each broadcast one index plus a constant); at
