@@ -91,7 +91,7 @@ public final class GgufReader {
             long typeId = in.u32("type of " + name);
             GgmlType type = GgmlType.byId(typeId);
             if (type == null) {
-                throw in.error("tensor " + name + " has unknown type id " + typeId);
+                throw in.error("tensor " + name + " has unknown type id " + typeId + removedTypeNote(typeId));
             }
             long offset = in.i64("offset of " + name);
             if (raw.put(name, new RawInfo(name, type, dims, offset)) != null) {
@@ -132,6 +132,19 @@ public final class GgufReader {
                     + ") extends past the end of the file (" + in.size() + " bytes): truncated or corrupt");
         }
         return new TensorInfo(r.name, r.type, r.dims, start);
+    }
+
+    /**
+     * ggml ids 31-33 and 36-38 were the interleaved types (Q4_0_4_4 ...) that older llama.cpp
+     * builds wrote and current ones refuse: name them, so the user knows to re-convert.
+     */
+    private static String removedTypeNote(long id) {
+        String[] names = {"Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", null, null, "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8"};
+        if (id >= 31 && id <= 38 && names[(int) id - 31] != null) {
+            return " (" + names[(int) id - 31] + ", an interleaved type removed from GGUF files; "
+                    + "convert the model again, e.g. to Q4_0)";
+        }
+        return "";
     }
 
     static long alignUp(long n, long alignment) {

@@ -18,10 +18,10 @@ final class TensorReader {
     static TensorData read(FileInput in, TensorInfo t) throws ModelFormatException {
         if (!t.type().supported) {
             throw in.error("tensor " + t.name() + " has type " + t.type()
-                    + ", which is not supported (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                    + ", which is not supported (supported: " + GgmlType.supportedNames() + ")");
         }
         long n = t.elements();
-        if (n > MAX_ELEMENTS || t.rows() > Integer.MAX_VALUE || t.cols() > Integer.MAX_VALUE) {
+        if (n > MAX_ELEMENTS || t.bytes() > MAX_ELEMENTS || t.rows() > Integer.MAX_VALUE || t.cols() > Integer.MAX_VALUE) {
             throw in.error("tensor " + t.name() + " has " + n + " elements, more than one Java array holds ("
                     + MAX_ELEMENTS + ")");
         }
@@ -39,22 +39,16 @@ final class TensorReader {
                 chunks(in, t, 2, (buf, start, count) -> buf.asShortBuffer().get(v, start, count));
                 return TensorData.of16(t.name(), t.type(), rows, cols, v);
             }
-            case Q8_0:
-            case Q4_0: {
-                int blocks = (int) (n / 32);
-                int quantBytes = t.type() == GgmlType.Q8_0 ? 32 : 16;
-                byte[] q = new byte[blocks * quantBytes];
-                float[] scales = new float[blocks];
-                chunks(in, t, t.type().blockBytes, (buf, start, count) -> {
-                    for (int b = 0; b < count; b++) {
-                        scales[start + b] = Half.toFloat(buf.getShort());
-                        buf.get(q, (start + b) * quantBytes, quantBytes);
-                    }
-                });
-                return TensorData.ofBlocks(t.name(), t.type(), rows, cols, q, scales);
+            default: {
+                // straight into the array, in chunks: the channel reads a heap buffer through a
+                // temporary direct buffer of the same size
+                byte[] blocks = new byte[(int) t.bytes()];
+                for (int done = 0; done < blocks.length; done += CHUNK) {
+                    in.readAt(t.offset() + done, ByteBuffer.wrap(blocks, done, Math.min(CHUNK, blocks.length - done)),
+                            "tensor " + t.name());
+                }
+                return TensorData.ofBlocks(t.name(), t.type(), rows, cols, blocks);
             }
-            default:
-                throw new AssertionError(t.type());
         }
     }
 

@@ -2,13 +2,17 @@ package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
 
+import java.util.Arrays;
+
 /**
- * F32 weights, stored in {@link Panels}: a vector is one column of 8 rows, a lane is a row,
- * activations are broadcast and no horizontal sums are needed.
- *
- * <p>Summation follows {@link Panels}; products run directly on the stored weights.
+ * F32 weights, stored in {@link Panels}: a vector is one column of a panel, a lane is a row,
+ * activations are broadcast and no horizontal sums are needed. Summation follows
+ * {@link Panels}; products run directly on the stored weights.
  */
 public final class F32Matrix extends PanelMatrix {
+    /** Columns per chunk of a batched product: weights and activations of a chunk stay in L2. */
+    private static final int CHUNK = 512;
+
     /** {@code w[panelIndex(r, c)]}; padding rows are 0. */
     private final float[] w;
 
@@ -42,33 +46,41 @@ public final class F32Matrix extends PanelMatrix {
     }
 
     @Override
-    protected void panelGroupTimesOne(int p, float[] x, float[] res) {
-        Panels.panels4Times1(w, p * cols * PANEL, cols * PANEL, cols, x, res);
+    protected void panelGroupTimesOne(int p, Activations a, float[] res) {
+        Arrays.fill(res, 0, Panels.GROUP * PANEL, 0f);
+        Panels.panels4Times1(w, p * cols * PANEL, cols * PANEL, cols, a.x, 0, res);
     }
 
     @Override
-    protected void panelTimesOne(int p, float[] x, float[] res) {
-        Panels.panelTimes1(w, p * cols * PANEL, cols, x, 0, res);
+    protected void panelTimesOne(int p, Activations a, float[] res) {
+        Arrays.fill(res, 0, PANEL, 0f);
+        Panels.panelTimes1(w, p * cols * PANEL, cols, a.x, 0, res, 0);
+    }
+
+    @Override
+    protected int chunkColumns() {
+        return CHUNK;
     }
 
     /** The stored weights themselves: nothing to unpack. */
     @Override
-    protected float[] floatPanels(int p, int n) {
+    protected float[] floatChunk(int p, int n, int c0, int c1) {
         return w;
     }
 
     @Override
-    protected int floatPanelStart(int p) {
-        return p * cols * PANEL;
+    protected int chunkIndex(int p, int i, int c0, int c1) {
+        return ((p + i) * cols + c0) * PANEL;
     }
 
     @Override
-    protected void pairTimesFour(float[] w, int w0, int w1, int p, float[] x, int xo, float[] res) {
-        Panels.panels2Times4(w, w0, w1, cols, x, xo, res);
+    protected void pairTimesFour(float[] w, int w0, int w1, int p, int c0, int c1, Activations a, int b,
+                                 float[] acc, int ao) {
+        Panels.panels2Times4(w, w0, w1, c1 - c0, a.x, b * cols + c0, cols, acc, ao);
     }
 
     @Override
-    protected void panelTimesRow(float[] w, int w0, int p, float[] x, int xo, float[] res) {
-        Panels.panelTimes1(w, w0, cols, x, xo, res);
+    protected void panelTimesRow(float[] w, int w0, int p, int c0, int c1, Activations a, int b, float[] acc, int ao) {
+        Panels.panelTimes1(w, w0, c1 - c0, a.x, b * cols + c0, acc, ao);
     }
 }

@@ -1,18 +1,26 @@
 package io.sparkllama.kernels;
 
+import java.util.Arrays;
+
 /**
- * A weight matrix stored in {@link Panels} of 8 rows (F32, Q8_0, Q4_0), and the product they
- * share: a single sequence runs the type's own kernel on a group of panels at a time (one fma
- * chain per panel, enough chains to hide the FMA latency); a batch runs the type's float panel
- * products ({@link #pairTimesFour}, {@link #panelTimesRow}) two panels at a time, on the type's
- * panels as floats.
+ * A weight matrix stored in {@link Panels} of one row per vector lane, and the two ways its
+ * products run, which compute every output element in the same order:
+ * <ul>
+ * <li>a single sequence runs the type's own kernel on a group of panels at a time (one chain per
+ * panel, enough chains to hide the FMA latency);</li>
+ * <li>a batch runs pairs of panels over chunks of columns: the type gives the chunk's weights as
+ * floats (unpacked into a small scratch, or its own storage for F32), and the pair runs against
+ * four activation rows at a time, then single rows, with the accumulators kept in a per-thread
+ * buffer between chunks. The chunk's weights and activations stay in cache while every row of
+ * the batch passes over them, and each weight is unpacked once per product.</li>
+ * </ul>
  */
 abstract class PanelMatrix extends WeightMatrix {
     static final int PANEL = Panels.ROWS;
 
     protected final int panels;
     /** Panels the single-sequence kernel {@link #panelGroupTimesOne} runs at once. */
-    private final int group;
+    protected final int group;
 
     protected PanelMatrix(String name, int rows, int cols, int group) {
         super(name, rows, cols);
@@ -32,32 +40,37 @@ abstract class PanelMatrix extends WeightMatrix {
     }
 
     /**
-     * Batch-of-one product of the group of panels {@code p .. p+group-1}: {@code res[i*8 + lane]}
-     * = row {@code (p+i)*8 + lane} times {@code x}.
+     * Batch-of-one product of the group of panels {@code p .. p+group-1}: {@code res[i*P + lane]}
+     * = row {@code (p+i)*P + lane} times activation row 0.
      */
-    protected abstract void panelGroupTimesOne(int p, float[] x, float[] res);
+    protected abstract void panelGroupTimesOne(int p, Activations a, float[] res);
 
     /** As {@link #panelGroupTimesOne} for the single panel p. */
-    protected abstract void panelTimesOne(int p, float[] x, float[] res);
+    protected abstract void panelTimesOne(int p, Activations a, float[] res);
+
+    /** Columns per chunk of the batched product. */
+    protected abstract int chunkColumns();
 
     /**
-     * Panels {@code p .. p+n-1} (n is 1 or 2) as floats: panel p+i starts at
-     * {@code floatPanelStart(p) + i * cols * 8} of the returned array, laid out {@code [c][lane]}.
+     * Panels {@code p .. p+n-1} (n is 1 or 2), columns {@code [c0, c1)}, as floats: panel p+i's
+     * column c is at {@code chunkIndex(p, i, c0, c1) + (c - c0) * P} of the returned array.
      */
-    protected abstract float[] floatPanels(int p, int n);
+    protected abstract float[] floatChunk(int p, int n, int c0, int c1);
 
-    /** Where panel p starts in the array {@link #floatPanels} returns for it. */
-    protected abstract int floatPanelStart(int p);
+    /** Where panel p+i's column c0 is in the array {@link #floatChunk} returned. */
+    protected abstract int chunkIndex(int p, int i, int c0, int c1);
 
     /**
-     * Panels p (floats at {@code w[w0 ..]}, as {@link #floatPanels} gives them) and p+1 (at
-     * {@code w[w1 ..]}) times the four activation rows from {@code x[xo ..]}:
-     * {@code res[(2*i + j)*8 + lane]} for row i, panel p+j.
+     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}), columns [c0, c1), times
+     * activation rows {@code b .. b+3}, continuing the accumulators at {@code acc[ao ..]}: row
+     * b+i, panel p+j at {@code acc[ao + (2*i + j)*P]}.
      */
-    protected abstract void pairTimesFour(float[] w, int w0, int w1, int p, float[] x, int xo, float[] res);
+    protected abstract void pairTimesFour(float[] w, int w0, int w1, int p, int c0, int c1, Activations a, int b,
+                                          float[] acc, int ao);
 
-    /** Panel p (floats at {@code w[w0 ..]}) times the activation row at {@code x[xo ..]}: {@code res[lane]}. */
-    protected abstract void panelTimesRow(float[] w, int w0, int p, float[] x, int xo, float[] res);
+    /** Panel p (floats at {@code w[w0 ..]}), columns [c0, c1), times activation row b, continuing {@code acc[ao ..]}. */
+    protected abstract void panelTimesRow(float[] w, int w0, int p, int c0, int c1, Activations a, int b,
+                                          float[] acc, int ao);
 
     @Override
     public final void decodeRows(int row, int n, float[] dst, int off) {
@@ -69,119 +82,50 @@ abstract class PanelMatrix extends WeightMatrix {
     }
 
     @Override
-    public final void multiply(float[] x, int batch, float[] out, int r0, int r1) {
-        multiply(x, null, batch, out, r0, r1);
-    }
-
-    @Override
-    final boolean readsInterleaved(int batch) {
-        return batch >= Interleave.ROWS && hasEightKernel();
-    }
-
-    @Override
-    final void multiply(float[] x, float[] interleaved, int batch, float[] out, int r0, int r1) {
-        float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, Panels.RESULT_FLOATS);
+    final void multiply(Activations a, float[] out, int r0, int r1) {
         int p = r0 / PANEL, pEnd = (r1 + PANEL - 1) / PANEL;
-        if (batch == 1) {
+        if (a.batch == 1) {
+            float[] res = ThreadBuffers.floats(ThreadBuffers.RESULTS, Panels.RESULT_FLOATS);
             for (; p + group <= pEnd; p += group) {
-                panelGroupTimesOne(p, x, res);
+                panelGroupTimesOne(p, a, res);
                 for (int i = 0; i < group; i++) {
                     Panels.store(res, i * PANEL, p + i, out, 0, r0, r1, rows);
                 }
             }
             for (; p < pEnd; p++) {
-                panelTimesOne(p, x, res);
+                panelTimesOne(p, a, res);
                 Panels.store(res, 0, p, out, 0, r0, r1, rows);
             }
             return;
         }
-        if (readsInterleaved(batch)) {
-            float[] xi = interleaved != null ? interleaved
-                    : Interleave.firstRows(x, cols, ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * cols));
-            multiplyFromEight(x, xi, batch, out, p, pEnd, r0, r1, res);
-            return;
-        }
-        for (; p + 2 <= pEnd; p += 2) {
-            float[] w = floatPanels(p, 2);
-            int start = floatPanelStart(p);
-            pairTimesBatch(w, start, start + cols * PANEL, x, 0, batch, out, p, r0, r1, res);
-        }
-        if (p < pEnd) {
-            panelTimesBatch(floatPanels(p, 1), floatPanelStart(p), x, 0, batch, out, p, r0, r1, res);
-        }
-    }
-
-    /**
-     * Batches of eight or more with an eight-row kernel: each panel runs against the first eight
-     * rows with its weights made in registers; when more rows follow, the kernel also leaves the
-     * weights as floats, and the rest of the batch runs on them two panels at a time, as above.
-     */
-    private void multiplyFromEight(float[] x, float[] xi, int batch, float[] out, int p, int pEnd, int r0, int r1,
-                                   float[] res) {
-        int eight = Interleave.ROWS;
-        boolean more = batch > eight;
+        int batch = a.batch, chunk = chunkColumns();
+        float[] acc = ThreadBuffers.floats(ThreadBuffers.ACCUMULATORS, batch * 2 * PANEL);
         for (; p < pEnd; p += 2) {
             int n = Math.min(2, pEnd - p);
-            float[] w = more ? ThreadBuffers.floats(ThreadBuffers.WEIGHTS, n * cols * PANEL) : null;
-            for (int i = 0; i < n; i++) {
-                panelTimesEight(p + i, xi, res, w, i * cols * PANEL);
-                for (int b = 0; b < eight; b++) {
-                    Panels.store(res, b * PANEL, p + i, out, b * rows, r0, r1, rows);
+            Arrays.fill(acc, 0, batch * 2 * PANEL, 0f);
+            for (int c0 = 0; c0 < cols; c0 += chunk) {
+                int c1 = Math.min(cols, c0 + chunk);
+                float[] w = floatChunk(p, n, c0, c1);
+                int w0 = chunkIndex(p, 0, c0, c1);
+                int b = 0;
+                if (n == 2) {
+                    int w1 = chunkIndex(p, 1, c0, c1);
+                    for (; b + 4 <= batch; b += 4) {
+                        pairTimesFour(w, w0, w1, p, c0, c1, a, b, acc, b * 2 * PANEL);
+                    }
+                    for (int bb = b; bb < batch; bb++) {
+                        panelTimesRow(w, w1, p + 1, c0, c1, a, bb, acc, (bb * 2 + 1) * PANEL);
+                    }
+                }
+                for (; b < batch; b++) {
+                    panelTimesRow(w, w0, p, c0, c1, a, b, acc, b * 2 * PANEL);
                 }
             }
-            if (!more) {
-                continue;
-            }
-            if (n == 2) {
-                pairTimesBatch(w, 0, cols * PANEL, x, eight, batch, out, p, r0, r1, res);
-            } else {
-                panelTimesBatch(w, 0, x, eight, batch, out, p, r0, r1, res);
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < n; j++) {
+                    Panels.store(acc, (b * 2 + j) * PANEL, p + j, out, b * rows, r0, r1, rows);
+                }
             }
         }
-    }
-
-    /**
-     * Panels p (floats at {@code w[w0 ..]}) and p+1 (at {@code w[w1 ..]}) times activation rows
-     * {@code from .. batch-1}, four at a time; writes their rows inside [r0, r1) of each output row.
-     */
-    private void pairTimesBatch(float[] w, int w0, int w1, float[] x, int from, int batch,
-                                float[] out, int p, int r0, int r1, float[] res) {
-        int b = from;
-        for (; b + 4 <= batch; b += 4) {
-            pairTimesFour(w, w0, w1, p, x, b * cols, res);
-            for (int i = 0; i < 4; i++) {
-                Panels.store(res, i * 2 * PANEL, p, out, (b + i) * rows, r0, r1, rows);
-                Panels.store(res, i * 2 * PANEL + PANEL, p + 1, out, (b + i) * rows, r0, r1, rows);
-            }
-        }
-        for (; b < batch; b++) {
-            panelTimesRow(w, w0, p, x, b * cols, res);
-            Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
-            panelTimesRow(w, w1, p + 1, x, b * cols, res);
-            Panels.store(res, 0, p + 1, out, b * rows, r0, r1, rows);
-        }
-    }
-
-    /** As {@link #pairTimesBatch} for the single panel p at {@code w[w0 ..]}. */
-    private void panelTimesBatch(float[] w, int w0, float[] x, int from, int batch,
-                                 float[] out, int p, int r0, int r1, float[] res) {
-        for (int b = from; b < batch; b++) {
-            panelTimesRow(w, w0, p, x, b * cols, res);
-            Panels.store(res, 0, p, out, b * rows, r0, r1, rows);
-        }
-    }
-
-    /** Whether {@link #panelTimesEight} is implemented. */
-    protected boolean hasEightKernel() {
-        return false;
-    }
-
-    /**
-     * Panel p times the eight interleaved activation rows {@code xi}: {@code res[s*8 + lane]} for
-     * row s. Unless {@code w} is null, panel p's weights as floats also go to
-     * {@code w[off + c*8 + lane]}, as {@link #floatPanels} lays them out.
-     */
-    protected void panelTimesEight(int p, float[] xi, float[] res, float[] w, int off) {
-        throw new UnsupportedOperationException(name + ": no eight-row kernel");
     }
 }

@@ -4,8 +4,8 @@ package io.sparkllama.kernels;
  * Splits matrix products over a {@link ComputePool} by row ranges. Several matrices that read
  * the same input (Q, K and V; gate and up) go into one job, so the pool is woken once. Row ranges
  * start at multiples of each matrix's {@link WeightMatrix#rowAlignment}, the rows its kernels
- * process together. Matrices whose kernels read the activations interleaved get one interleaved
- * copy per product, made here on the calling thread (they all read the same input).
+ * process together. What the kernels derive from the activations once per product (sub-block
+ * sums, see {@link Activations}) is computed here on the calling thread, before the tasks share it.
  */
 public final class Parallel {
     /** Below this many multiply-adds a product runs on the calling thread: waking the pool costs more. */
@@ -27,10 +27,16 @@ public final class Parallel {
         for (WeightMatrix m : ms) {
             work += (long) m.rows() * m.cols() * batch;
         }
-        float[] shared = interleaveIfRead(ms, x, batch);
+        Activations a = new Activations(x, batch, ms[0].cols());
+        for (WeightMatrix m : ms) {
+            if (m.cols() != a.cols) {
+                throw new IllegalArgumentException(m + " does not read rows of " + a.cols);
+            }
+            a.prepare(m);
+        }
         if (pool.threads() == 1 || work < MIN_PARALLEL_WORK) {
             for (int i = 0; i < ms.length; i++) {
-                ms[i].multiply(x, shared, batch, outs[i], 0, ms[i].rows());
+                ms[i].multiply(a, outs[i], 0, ms[i].rows());
             }
             return;
         }
@@ -50,18 +56,7 @@ public final class Parallel {
                 i++;
             }
             int r0 = (task - firstTask[i]) * chunk[i];
-            ms[i].multiply(x, shared, batch, outs[i], r0, Math.min(ms[i].rows(), r0 + chunk[i]));
+            ms[i].multiply(a, outs[i], r0, Math.min(ms[i].rows(), r0 + chunk[i]));
         });
-    }
-
-    /** The interleaved copy of {@code x} when a matrix of the job reads one, else null. */
-    private static float[] interleaveIfRead(WeightMatrix[] ms, float[] x, int batch) {
-        for (WeightMatrix m : ms) {
-            if (m.readsInterleaved(batch)) {
-                return Interleave.firstRows(x, m.cols(),
-                        ThreadBuffers.floats(ThreadBuffers.INTERLEAVED, Interleave.ROWS * m.cols()));
-            }
-        }
-        return null;
     }
 }

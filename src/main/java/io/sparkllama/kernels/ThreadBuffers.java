@@ -5,16 +5,20 @@ package io.sparkllama.kernels;
  * allocates nothing. Each use site takes its own slot so buffers never alias.
  */
 final class ThreadBuffers {
-    /** Decoded weight rows. */
+    /** Weights unpacked to floats. */
     static final int WEIGHTS = 0;
     /** Kernel results before they are copied out. */
     static final int RESULTS = 1;
-    /** Activation rows interleaved by {@link Interleave}. */
-    static final int INTERLEAVED = 2;
-    /** Where a kernel's by-product goes when nobody reads it (see {@link Q8Matrix#panelTimesEight}). */
-    static final int SINK = 3;
+    /** Accumulators of a batched product between column chunks. */
+    static final int ACCUMULATORS = 2;
+    /** Sub-block scales unpacked to floats. */
+    static final int SCALES = 3;
+    /** Sub-block offsets unpacked to floats. */
+    static final int OFFSETS = 4;
+    /** The scales of one whole scale block, while a chunk takes part of them. */
+    static final int BLOCK_SCALES = 5;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[6][0]);
 
     private ThreadBuffers() {
     }

@@ -6,18 +6,13 @@ import io.sparkllama.format.GgmlType;
  * A weight matrix of {@code rows x cols} in one storage type, and its matrix products.
  *
  * <p>{@link #multiply} computes {@code out[b*rows + r] = W[r] . x[b*cols ..]} for a batch of
- * activation rows. By default a few rows at a time are decoded (exactly) into a float scratch
- * and the shared F32 micro-kernels of {@link Dot} run over every activation row, so each weight
- * is decoded once per call; types with faster paths override it, keeping the same reduction
- * order for every batch size.
+ * activation rows, in the fixed reduction order of the matrix's kind (see {@link PanelMatrix}),
+ * so a row's result does not depend on the batch size, the row range or the thread.
  *
  * <p>{@link #multiplyScalar} is the plain-loop twin (double accumulation over
  * {@link #scalarWeight}) that tests check the vector kernels against.
  */
 public abstract class WeightMatrix {
-    /** Rows decoded per scratch block in the batched path. */
-    static final int ROW_BLOCK = 4;
-
     protected final String name;
     protected final int rows;
     protected final int cols;
@@ -44,9 +39,7 @@ public abstract class WeightMatrix {
     }
 
     /** Row ranges handed to {@link #multiply} by {@link Parallel} start at multiples of this. */
-    int rowAlignment() {
-        return ROW_BLOCK;
-    }
+    abstract int rowAlignment();
 
     /** Storage type. */
     public abstract GgmlType type();
@@ -54,34 +47,25 @@ public abstract class WeightMatrix {
     /** Bytes of heap the weights occupy. */
     public abstract long bytes();
 
-    /** Decodes rows {@code [row, row+n)} into {@code dst[off ..]}, exactly. */
+    /** Decodes rows {@code [row, row+n)} into {@code dst[off ..]}, exactly as the file's format defines each weight. */
     public abstract void decodeRows(int row, int n, float[] dst, int off);
 
     /**
      * {@code out[b*rows + r] = W[r] . x[b*cols .. (b+1)*cols)} for rows {@code [r0, r1)} and
      * {@code b < batch}. Different row ranges may run concurrently.
      */
-    public void multiply(float[] x, int batch, float[] out, int r0, int r1) {
-        float[] scratch = ThreadBuffers.floats(ThreadBuffers.WEIGHTS, ROW_BLOCK * cols);
-        for (int r = r0; r < r1; r += ROW_BLOCK) {
-            int n = Math.min(ROW_BLOCK, r1 - r);
-            decodeRows(r, n, scratch, 0);
-            Dot.rows(scratch, 0, n, cols, x, batch, out, rows, r);
-        }
+    public final void multiply(float[] x, int batch, float[] out, int r0, int r1) {
+        Activations a = new Activations(x, batch, cols);
+        a.prepare(this);
+        multiply(a, out, r0, r1);
     }
 
-    /**
-     * As {@link #multiply(float[], int, float[], int, int)}, given the first eight rows of {@code x}
-     * interleaved by {@link Interleave} when {@link #readsInterleaved} (else null), so that the
-     * tasks of one product share one copy.
-     */
-    void multiply(float[] x, float[] interleaved, int batch, float[] out, int r0, int r1) {
-        multiply(x, batch, out, r0, r1);
-    }
+    /** As {@link #multiply(float[], int, float[], int, int)} on activations {@link Activations#prepare prepared} for this matrix. */
+    abstract void multiply(Activations a, float[] out, int r0, int r1);
 
-    /** Whether a product of this batch size reads the first eight activation rows interleaved. */
-    boolean readsInterleaved(int batch) {
-        return false;
+    /** The sub-block size (16 or 32) whose activation sums the kernels read, or 0. */
+    int activationSums() {
+        return 0;
     }
 
     /** Weight {@code (r, c)} decoded by plain scalar code, independent of the vector kernels. */

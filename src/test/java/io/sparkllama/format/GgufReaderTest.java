@@ -102,7 +102,7 @@ class GgufReaderTest {
     }
 
     @Test
-    void blockTensorsAreUnpackedIntoQuantsAndScales() throws Exception {
+    void blockTensorsAreReadAsTheFilesBlocks() throws Exception {
         // one Q8_0 block: fp16 scale 0.5, quants -16..15; one Q4_0 block: scale 2.0, bytes 0x81
         var q8 = GgufWriter.le(34).putShort(Half.fromFloat(0.5f));
         for (int i = 0; i < 32; i++) {
@@ -117,12 +117,13 @@ class GgufReaderTest {
                 .tensor("bf", GgmlType.BF16.id, GgufWriter.u16Data(new short[] {(short) 0x3F80, (short) 0xC000}), 2);
         try (ModelFile f = GgufReader.open(w.write(dir.resolve("blocks.gguf")))) {
             TensorData a = f.read(f.tensors().get("q8"));
-            assertEquals(0.5f, a.scales[0]);
-            assertEquals(-16, a.quants[0]);
-            assertEquals(15, a.quants[31]);
+            assertArrayEquals(q8.array(), a.blocks);
+            float[] q8row = new float[32];
+            io.sparkllama.kernels.Matrices.of(a).decodeRows(0, 1, q8row, 0);
+            assertEquals(-16 * 0.5f, q8row[0]);
+            assertEquals(15 * 0.5f, q8row[31]);
             TensorData b = f.read(f.tensors().get("q4"));
-            assertEquals(2f, b.scales[0]);
-            assertEquals((byte) 0x81, b.quants[5]);
+            assertArrayEquals(q4.array(), b.blocks);
             float[] row = new float[32];
             io.sparkllama.kernels.Matrices.of(b).decodeRows(0, 1, row, 0);
             assertEquals((1 - 8) * 2f, row[0]); // low nibble 1

@@ -6,24 +6,29 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every weight type's vector kernels against its scalar twin on random data of awkward sizes,
- * and the batch-invariance contract: a row's result is bit-identical whatever the batch size,
- * the row range it is computed in, and the number of threads.
+ * Every weight type's vector kernels against plain scalar code on random data of awkward sizes:
+ * weights decode exactly as ggml dequantizes the file's blocks; products follow the documented
+ * reduction order bit for bit (written here as scalar fmas), and so a row's result is
+ * bit-identical whatever the batch size, the row range it is computed in, and the number of
+ * threads. The vector width is whatever this JVM runs with ({@link Panels}); the build runs these
+ * tests at both widths (see pom.xml), so both are checked against the same scalar order.
  */
 class MatrixKernelTest {
-    private static final int[] ROWS = {1, 3, 4, 5, 13, 35, 67};
-    private static final int[] PLAIN_COLS = {1, 7, 8, 9, 31, 33, 172, 200};
-    private static final int[] BLOCK_COLS = {32, 64, 96, 320};
-    private static final int[] BATCHES = {1, 2, 3, 5, 7, 8, 9, 13, 16};
+    private static final int[] ROWS = {1, 3, 17, 35, 67};
+    private static final int[] PLAIN_COLS = {1, 7, 9, 33, 172, 200};
+    private static final int[] BLOCK_COLS = {32, 96, 320};
+    private static final int[] SUPER_BLOCK_COLS = {256, 768};
+    private static final int[] BATCHES = {1, 2, 3, 5, 8, 9, 13, 16, 33};
 
     private static ComputePool pool1;
     private static ComputePool pool2;
@@ -40,12 +45,65 @@ class MatrixKernelTest {
         pool2.close();
     }
 
+    static List<GgmlType> types() {
+        return RandomMatrices.TYPES;
+    }
+
+    static List<GgmlType> blockTypes() {
+        return RandomMatrices.TYPES.stream().filter(t -> t.blockSize > 1).toList();
+    }
+
     private static int[] colsFor(GgmlType t) {
-        return t == GgmlType.Q8_0 || t == GgmlType.Q4_0 ? BLOCK_COLS : PLAIN_COLS;
+        return t.blockSize == 1 ? PLAIN_COLS : t.blockSize == 32 ? BLOCK_COLS : SUPER_BLOCK_COLS;
+    }
+
+    @Test
+    void panelsMatchTheVectorWidthAsked() {
+        String asked = System.getProperty("sparkllama.vector.bits");
+        if (asked != null) {
+            assertEquals(Integer.parseInt(asked), Panels.BITS);
+        }
+        assertEquals(Panels.BITS / 32, Panels.ROWS);
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @MethodSource("blockTypes")
+    void blockWeightsDecodeAsGgmlDequantizesTheFile(GgmlType type) {
+        // the kernels repack the blocks; decoding must still give ggml's values, bit for bit
+        Random rnd = new Random(400 + type.ordinal());
+        for (int rows : ROWS) {
+            for (int cols : colsFor(type)) {
+                TensorData t = RandomMatrices.data(type, rows, cols, rnd);
+                float[] want = GgmlDequant.dequantize(type, t.blocks, rows * cols);
+                float[] got = new float[rows * cols];
+                Matrices.of(t).decodeRows(0, rows, got, 0);
+                assertBitsEqual(want, got, type + " " + rows + "x" + cols);
+            }
+        }
+    }
+
+    @Test
+    void floatWeightsDecodeAsStoredInTheFile() {
+        Random rnd = new Random(401);
+        for (GgmlType type : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16)) {
+            for (int rows : ROWS) {
+                for (int cols : PLAIN_COLS) {
+                    TensorData t = RandomMatrices.data(type, rows, cols, rnd);
+                    float[] want = new float[rows * cols];
+                    for (int i = 0; i < want.length; i++) {
+                        want[i] = type == GgmlType.F32 ? t.f32[i] : type == GgmlType.F16
+                                ? io.sparkllama.format.Half.toFloat(t.bits16[i]) : Float.intBitsToFloat(t.bits16[i] << 16);
+                    }
+                    float[] got = new float[rows * cols];
+                    Matrices.of(t).decodeRows(0, rows, got, 0);
+                    assertBitsEqual(want, got, type + " " + rows + "x" + cols);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
     void vectorKernelMatchesScalarTwin(GgmlType type) {
         Random rnd = new Random(type.ordinal());
         for (int rows : ROWS) {
@@ -53,7 +111,7 @@ class MatrixKernelTest {
                 WeightMatrix m = RandomMatrices.of(type, rows, cols, rnd);
                 float[] dense = new float[rows * cols];
                 m.decodeRows(0, rows, dense, 0);
-                for (int batch : BATCHES) {
+                for (int batch : new int[] {1, 5, 9}) {
                     float[] x = RandomMatrices.vector(batch * cols, rnd);
                     float[] got = new float[batch * rows];
                     float[] want = new float[batch * rows];
@@ -65,8 +123,9 @@ class MatrixKernelTest {
                             for (int c = 0; c < cols; c++) {
                                 magnitude += Math.abs((double) dense[r * cols + c] * x[b * cols + c]);
                             }
-                            // float accumulation error bound for n terms: n * 2^-24 * sum|w x|
-                            double tolerance = cols * 0x1p-24 * magnitude + 1e-30;
+                            // float accumulation error bound for n terms: n * 2^-24 * sum|w x|, doubled
+                            // for the offsets' cancellation (sum of q x minus the offset times sum x)
+                            double tolerance = 2 * cols * 0x1p-24 * magnitude + 1e-30;
                             float g = got[b * rows + r], w = want[b * rows + r];
                             assertTrue(Math.abs(g - w) <= tolerance, type + " " + rows + "x" + cols + " batch " + batch
                                     + " row " + r + " seq " + b + ": " + g + " vs scalar " + w + " (tolerance " + tolerance + ")");
@@ -78,146 +137,20 @@ class MatrixKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
-    void decodeRowsMatchesScalarTwin(GgmlType type) {
-        Random rnd = new Random(100 + type.ordinal());
-        for (int rows : ROWS) {
-            for (int cols : colsFor(type)) {
-                WeightMatrix m = RandomMatrices.of(type, rows, cols, rnd);
-                float[] dense = new float[rows * cols];
-                m.decodeRows(0, rows, dense, 0);
-                // a one-hot activation picks out each weight through the scalar twin
-                for (int c = 0; c < cols; c++) {
-                    float[] x = new float[cols];
-                    x[c] = 1f;
-                    float[] col = new float[rows];
-                    m.multiplyScalar(x, 1, col, 0, rows);
-                    for (int r = 0; r < rows; r++) {
-                        // == rather than assertEquals: a zero weight may decode as -0.0 (0 times a negative scale)
-                        assertTrue(col[r] == dense[r * cols + c], type + " weight " + r + "," + c + ": "
-                                + dense[r * cols + c] + " vs scalar " + col[r]);
-                    }
-                }
-            }
-        }
-    }
-
-    @Test
-    void f32WeightsDecodeAsStoredInTheFile() {
-        // the kernels repack weights into panels; decoding must still give the file's weights
-        Random rnd = new Random(400);
-        for (int rows : ROWS) {
-            for (int cols : PLAIN_COLS) {
-                float[] w = RandomMatrices.vector(rows * cols, rnd);
-                float[] dense = new float[rows * cols];
-                Matrices.of(TensorData.ofF32("w", rows, cols, w)).decodeRows(0, rows, dense, 0);
-                assertBitsEqual(w, dense, "F32 " + rows + "x" + cols);
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
-    void blockWeightsDecodeAsStoredInTheFile(GgmlType type) {
-        // as for F32: repacked block weights must decode as in the file
-        Random rnd = new Random(400 + type.ordinal());
-        for (int rows : ROWS) {
-            for (int cols : BLOCK_COLS) {
-                int n = rows * cols;
-                byte[] q = new byte[type == GgmlType.Q8_0 ? n : n / 2];
-                rnd.nextBytes(q);
-                float[] scales = new float[n / 32];
-                for (int i = 0; i < scales.length; i++) {
-                    scales[i] = (float) rnd.nextGaussian();
-                }
-                WeightMatrix m = Matrices.of(TensorData.ofBlocks("w", type, rows, cols, q, scales));
-                float[] dense = new float[n];
-                m.decodeRows(0, rows, dense, 0);
-                for (int r = 0; r < rows; r++) {
-                    for (int c = 0; c < cols; c++) {
-                        int block = r * (cols / 32) + c / 32, j = c % 32;
-                        int value;
-                        if (type == GgmlType.Q8_0) {
-                            value = q[r * cols + c];
-                        } else {
-                            int b = q[block * 16 + (j & 15)] & 0xFF;
-                            value = (j < 16 ? b & 0x0F : b >>> 4) - 8;
-                        }
-                        float want = value * scales[block];
-                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dense[r * cols + c]),
-                                type + " " + rows + "x" + cols + " weight " + r + "," + c);
-                    }
-                }
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
-    void batchedKernelEqualsSingleSequenceKernelBitForBit(GgmlType type) {
-        Random rnd = new Random(200 + type.ordinal());
-        for (int rows : ROWS) {
-            for (int cols : colsFor(type)) {
-                WeightMatrix m = RandomMatrices.of(type, rows, cols, rnd);
-                int batch = 16;
-                float[] x = RandomMatrices.vector(batch * cols, rnd);
-                float[] single = new float[batch * rows];
-                float[] row = new float[rows];
-                for (int b = 0; b < batch; b++) {
-                    float[] xb = new float[cols];
-                    System.arraycopy(x, b * cols, xb, 0, cols);
-                    m.multiply(xb, 1, row, 0, rows);
-                    System.arraycopy(row, 0, single, b * rows, rows);
-                }
-                for (int n : BATCHES) {
-                    float[] got = new float[n * rows];
-                    m.multiply(x, n, got, 0, rows);
-                    for (int i = 0; i < n * rows; i++) {
-                        assertEquals(Float.floatToRawIntBits(single[i]), Float.floatToRawIntBits(got[i]),
-                                type + " " + rows + "x" + cols + " batch " + n + " element " + i);
-                    }
-                }
-                // split into uneven row ranges, as threads would, not aligned to panels or groups
-                for (int range : new int[] {3, 11}) {
-                    float[] split = new float[batch * rows];
-                    for (int r0 = 0; r0 < rows; r0 += range) {
-                        m.multiply(x, batch, split, r0, Math.min(rows, r0 + range));
-                    }
-                    assertBitsEqual(single, split, type + " row ranges of " + range);
-                    for (int b = 0; b < batch; b++) {
-                        float[] xb = Arrays.copyOfRange(x, b * cols, (b + 1) * cols);
-                        Arrays.fill(row, Float.NaN);
-                        for (int r0 = 0; r0 < rows; r0 += range) {
-                            m.multiply(xb, 1, row, r0, Math.min(rows, r0 + range));
-                        }
-                        assertBitsEqual(Arrays.copyOfRange(single, b * rows, (b + 1) * rows), row,
-                                type + " one sequence, row ranges of " + range);
-                    }
-                }
-                float[] p1 = new float[batch * rows], p2 = new float[batch * rows];
-                Parallel.multiply(pool1, m, x, batch, p1);
-                Parallel.multiply(pool2, m, x, batch, p2);
-                assertBitsEqual(single, p1, type + " one thread");
-                assertBitsEqual(single, p2, type + " two threads");
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
-    void panelKernelsFollowTheDocumentedReductionOrder(GgmlType type) {
-        // the order of Panels (F32) and BlockMatrix (Q8_0, Q4_0), written as plain scalar fmas
+    @MethodSource("types")
+    void kernelsFollowTheDocumentedReductionOrder(GgmlType type) {
+        // the order of Panels (float types) and QuantMatrix (block types), written as plain scalar fmas
         Random rnd = new Random(500 + type.ordinal());
         for (int rows : ROWS) {
             for (int cols : colsFor(type)) {
                 PanelMatrix m = (PanelMatrix) RandomMatrices.of(type, rows, cols, rnd);
-                for (int batch : new int[] {1, 9, 16}) {
+                for (int batch : BATCHES) {
                     float[] x = RandomMatrices.vector(batch * cols, rnd);
                     float[] want = new float[batch * rows];
                     for (int b = 0; b < batch; b++) {
                         for (int r = 0; r < rows; r++) {
-                            want[b * rows + r] = m instanceof BlockMatrix bm
-                                    ? blockOrder(bm, r, x, b * cols) : chainOrder(m, r, x, b * cols);
+                            want[b * rows + r] = m instanceof QuantMatrix qm
+                                    ? subBlockOrder(qm, r, x, b * cols) : chainOrder(m, r, x, b * cols);
                         }
                     }
                     float[] got = new float[batch * rows];
@@ -237,26 +170,79 @@ class MatrixKernelTest {
         return acc;
     }
 
-    /** Per block, an fma chain of the integers (as the kernels convert them) and x, folded in by one fma with the scale. */
-    private static float blockOrder(BlockMatrix m, int r, float[] x, int xo) {
+    /**
+     * Per sub-block, an fma chain of the integers (as the kernels convert them) and x, folded in
+     * by one fma with the scale, then one of the offset and the sub-block's sum of x.
+     */
+    private static float subBlockOrder(QuantMatrix m, int r, float[] x, int xo) {
         float acc = 0f;
-        for (int blk = 0; blk < m.blocksPerRow; blk++) {
-            float t = 0f;
-            for (int c = blk * BlockMatrix.QK; c < (blk + 1) * BlockMatrix.QK; c++) {
+        for (int j = 0; j < m.subsPerRow; j++) {
+            float t = 0f, sum = 0f;
+            for (int c = j * m.sub; c < (j + 1) * m.sub; c++) {
                 t = Math.fma((float) m.quant(r, c), x[xo + c], t);
+                sum += x[xo + c];
             }
-            acc = Math.fma(t, m.scales[m.scaleIndex(r, blk)], acc);
+            acc = Math.fma(t, m.scale(r, j), acc);
+            if (m.hasOffsets) {
+                acc = Math.fma(m.offset(r, j), sum, acc);
+            }
         }
         return acc;
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    @MethodSource("types")
+    void resultsDoNotDependOnBatchRowRangeOrThreads(GgmlType type) {
+        Random rnd = new Random(200 + type.ordinal());
+        for (int rows : ROWS) {
+            for (int cols : colsFor(type)) {
+                WeightMatrix m = RandomMatrices.of(type, rows, cols, rnd);
+                int batch = 33;
+                float[] x = RandomMatrices.vector(batch * cols, rnd);
+                float[] single = new float[batch * rows];
+                float[] row = new float[rows];
+                for (int b = 0; b < batch; b++) {
+                    m.multiply(Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, row, 0, rows);
+                    System.arraycopy(row, 0, single, b * rows, rows);
+                }
+                for (int n : BATCHES) {
+                    float[] got = new float[n * rows];
+                    m.multiply(x, n, got, 0, rows);
+                    assertBitsEqual(Arrays.copyOf(single, n * rows), got, type + " " + rows + "x" + cols + " batch " + n);
+                }
+                // split into uneven row ranges, as threads would, not aligned to panels or groups
+                for (int range : new int[] {3, 11}) {
+                    float[] split = new float[batch * rows];
+                    for (int r0 = 0; r0 < rows; r0 += range) {
+                        m.multiply(x, batch, split, r0, Math.min(rows, r0 + range));
+                    }
+                    assertBitsEqual(single, split, type + " row ranges of " + range);
+                    for (int b = 0; b < 3; b++) {
+                        float[] xb = Arrays.copyOfRange(x, b * cols, (b + 1) * cols);
+                        Arrays.fill(row, Float.NaN);
+                        for (int r0 = 0; r0 < rows; r0 += range) {
+                            m.multiply(xb, 1, row, r0, Math.min(rows, r0 + range));
+                        }
+                        assertBitsEqual(Arrays.copyOfRange(single, b * rows, (b + 1) * rows), row,
+                                type + " one sequence, row ranges of " + range);
+                    }
+                }
+                float[] p1 = new float[batch * rows], p2 = new float[batch * rows];
+                Parallel.multiply(pool1, m, x, batch, p1);
+                Parallel.multiply(pool2, m, x, batch, p2);
+                assertBitsEqual(single, p1, type + " one thread");
+                assertBitsEqual(single, p2, type + " two threads");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
     void largeMatricesSplitOverThreadsGiveTheSameBits(GgmlType type) {
         Random rnd = new Random(300 + type.ordinal());
-        WeightMatrix m = RandomMatrices.of(type, 515, 256, rnd);
-        for (int batch : BATCHES) {
-            float[] x = RandomMatrices.vector(batch * 256, rnd);
+        WeightMatrix m = RandomMatrices.of(type, 515, 512, rnd);
+        for (int batch : new int[] {1, 4, 9}) {
+            float[] x = RandomMatrices.vector(batch * 512, rnd);
             float[] p1 = new float[batch * 515], p2 = new float[batch * 515];
             Parallel.multiply(pool1, m, x, batch, p1);
             Parallel.multiply(pool2, m, x, batch, p2);
@@ -267,7 +253,11 @@ class MatrixKernelTest {
     private static void assertBitsEqual(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what);
         for (int i = 0; i < want.length; i++) {
-            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), what + " element " + i);
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                assertEquals(want[i], got[i], what + " element " + i + " (bits " + Integer.toHexString(Float.floatToRawIntBits(want[i]))
+                        + " vs " + Integer.toHexString(Float.floatToRawIntBits(got[i])) + ")");
+                throw new AssertionError(what + " element " + i + ": " + want[i] + " vs " + got[i] + " differ in their bits");
+            }
         }
     }
 }
