@@ -29,6 +29,7 @@ public final class Main {
         COMMANDS.put("choose", new ChooseCommand());
         COMMANDS.put("bench-label", new BenchLabelCommand());
         COMMANDS.put("inspect", new InspectCommand());
+        COMMANDS.put("machine", new MachineCommand());
     }
 
     private Main() {
