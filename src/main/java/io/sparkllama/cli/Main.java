@@ -28,6 +28,8 @@ public final class Main {
         COMMANDS.put("score", new ScoreCommand());
         COMMANDS.put("choose", new ChooseCommand());
         COMMANDS.put("bench-label", new BenchLabelCommand());
+        COMMANDS.put("inspect", new InspectCommand());
+        COMMANDS.put("machine", new MachineCommand());
     }
 
     private Main() {

@@ -11,6 +11,14 @@ package io.sparkllama.format;
  */
 public record GgufArray(int elementType, int length, Object values) {
 
+    private static final String[] TYPE_NAMES = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "bool",
+        "string", "array", "uint64", "int64", "float64"};
+
+    /** GGUF's name of the element type, e.g. "string" or "float32". */
+    public String elementTypeName() {
+        return elementType >= 0 && elementType < TYPE_NAMES.length ? TYPE_NAMES[elementType] : "type " + elementType;
+    }
+
     /** The values as strings; fails when the elements are not strings. */
     public String[] strings() {
         if (values instanceof String[] s) {
