@@ -3,15 +3,20 @@ package io.sparkllama.kernels;
 /**
  * The activation rows of one matrix product, and what kernels derive from them once per product
  * rather than once per task: the sums of each row's sub-blocks of 16 or 32 columns, which
- * quantized types with offsets fold in ({@link QuantMatrix}). {@link #prepare} computes what the
+ * quantized types with offsets fold in ({@link QuantMatrix}), and the first eight rows
+ * interleaved for the eight-row kernels. {@link #prepare} computes what the
  * product's matrices need on the calling thread, before tasks share the object; tasks only read.
  */
 final class Activations {
+    /** Rows an eight-row kernel takes at once. */
+    static final int EIGHT = 8;
+
     final float[] x;
     final int batch;
     final int cols;
     private float[] sums16;
     private float[] sums32;
+    private float[] interleaved;
 
     Activations(float[] x, int batch, int cols) {
         this.x = x;
@@ -25,6 +30,26 @@ final class Activations {
         if (sub != 0) {
             sums(sub);
         }
+        if (m.readsInterleaved(batch)) {
+            interleaved();
+        }
+    }
+
+    /**
+     * The first {@link #EIGHT} rows interleaved by column, {@code [c*8 + s] = x[s][c]}, so an
+     * eight-row kernel finds the eight values of a column at one index plus constants.
+     */
+    float[] interleaved() {
+        if (interleaved == null) {
+            float[] d = new float[EIGHT * cols];
+            for (int s = 0; s < EIGHT; s++) {
+                for (int c = 0; c < cols; c++) {
+                    d[c * EIGHT + s] = x[s * cols + c];
+                }
+            }
+            interleaved = d;
+        }
+        return interleaved;
     }
 
     /**

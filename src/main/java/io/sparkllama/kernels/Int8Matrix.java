@@ -76,9 +76,8 @@ abstract class Int8Matrix extends QuantMatrix {
         return q[quantIndex(r, c)] << 8 * (COLS_PER_INT - 1 - c % COLS_PER_INT) & TOP_BYTE;
     }
 
-    @Override
-    protected final void unpack(int p, int c0, int c1, float[] dst, int off, float[] s, float[] o, int so) {
-        // the chunk may start and end inside a scale block: take the scales of its own sub-blocks
+    /** The scales of the chunk's sub-blocks at {@code s[so ..]}; the chunk may start and end inside a scale block. */
+    private void chunkScales(int p, int c0, int c1, float[] s, int so) {
         float[] block = ThreadBuffers.floats(ThreadBuffers.BLOCK_SCALES, (scaleBlock / sub) * PANEL);
         for (int c = c0; c < c1; ) {
             int blk = c / scaleBlock, end = Math.min(c1, (blk + 1) * scaleBlock);
@@ -86,6 +85,11 @@ abstract class Int8Matrix extends QuantMatrix {
             System.arraycopy(block, (c - blk * scaleBlock) / sub * PANEL, s, so + (c - c0) / sub * PANEL, (end - c) / sub * PANEL);
             c = end;
         }
+    }
+
+    @Override
+    protected final void unpack(int p, int c0, int c1, float[] dst, int off, float[] s, float[] o, int so) {
+        chunkScales(p, c0, c1, s, so);
         int base = p * cols * PANEL / COLS_PER_INT;
         IntVector top = IntVector.broadcast(I, TOP_BYTE);
         for (int g = c0 / COLS_PER_INT, groups = c1 / COLS_PER_INT; g < groups; g++) {
@@ -95,6 +99,89 @@ abstract class Int8Matrix extends QuantMatrix {
             ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, at + PANEL);
             ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, at + 2 * PANEL);
             ((FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, at + 3 * PANEL);
+        }
+    }
+
+    @Override
+    protected final boolean hasEightKernel() {
+        return true;
+    }
+
+    /**
+     * Each weight column is made once in a register, stored (into the chunk's floats, or a small
+     * per-thread sink when nobody needs them: the store is nearly free in L1, and a condition in
+     * the loop made C2's code markedly slower) and fed to eight chains, one per interleaved
+     * activation row; at each sub-block's end the chains are folded into the eight totals.
+     */
+    @Override
+    protected final void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
+        int n = c1 - c0, subs = n / sub, groupsPerSub = sub / COLS_PER_INT;
+        float[] xi = a.interleaved();
+        float[] s = ThreadBuffers.floats(ThreadBuffers.SCALES, 2 * (n / 16) * PANEL);
+        int so = i * subs * PANEL;
+        chunkScales(p, c0, c1, s, so);
+        float[] dst = keep ? ThreadBuffers.floats(ThreadBuffers.WEIGHTS, 2 * n * PANEL)
+                : ThreadBuffers.floats(ThreadBuffers.SINK, COLS_PER_INT * PANEL);
+        int stride = keep ? COLS_PER_INT * PANEL : 0, wo0 = keep ? i * n * PANEL : 0;
+        int t = i * PANEL, ts = 2 * PANEL;
+        int q0 = p * cols * PANEL / COLS_PER_INT;
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int j = 0; j < subs; j++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int k = 0, g0 = (c0 + j * sub) / COLS_PER_INT; k < groupsPerSub; k++) {
+                int g = g0 + k, xo = g * COLS_PER_INT * Activations.EIGHT, wo = wo0 + (g - c0 / COLS_PER_INT) * stride;
+                IntVector v = IntVector.fromArray(I, q, q0 + g * PANEL);
+                FloatVector w;
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 1]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 2]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 3]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 4]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 5]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 6]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 7]), a7);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 8]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 9]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 10]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 11]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 12]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 13]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 14]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 15]), a7);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + 2 * PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 16]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 17]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 18]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 19]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 20]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 21]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 22]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 23]), a7);
+                w = (FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + 3 * PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 24]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 25]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 26]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 27]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 28]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 29]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 30]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 31]), a7);
+            }
+            FloatVector d = FloatVector.fromArray(F, s, so + j * PANEL);
+            a0.fma(d, FloatVector.fromArray(F, acc, t)).intoArray(acc, t);
+            a1.fma(d, FloatVector.fromArray(F, acc, t + ts)).intoArray(acc, t + ts);
+            a2.fma(d, FloatVector.fromArray(F, acc, t + 2 * ts)).intoArray(acc, t + 2 * ts);
+            a3.fma(d, FloatVector.fromArray(F, acc, t + 3 * ts)).intoArray(acc, t + 3 * ts);
+            a4.fma(d, FloatVector.fromArray(F, acc, t + 4 * ts)).intoArray(acc, t + 4 * ts);
+            a5.fma(d, FloatVector.fromArray(F, acc, t + 5 * ts)).intoArray(acc, t + 5 * ts);
+            a6.fma(d, FloatVector.fromArray(F, acc, t + 6 * ts)).intoArray(acc, t + 6 * ts);
+            a7.fma(d, FloatVector.fromArray(F, acc, t + 7 * ts)).intoArray(acc, t + 7 * ts);
         }
     }
 }

@@ -12,7 +12,9 @@ import java.util.Arrays;
  * floats (unpacked into a small scratch, or its own storage for F32), and the pair runs against
  * four activation rows at a time, then single rows, with the accumulators kept in a per-thread
  * buffer between chunks. The chunk's weights and activations stay in cache while every row of
- * the batch passes over them, and each weight is unpacked once per product.</li>
+ * the batch passes over them, and each weight is unpacked once per product. Types with an
+ * eight-row kernel run the first eight rows of a batch of eight or more with the weights made
+ * in registers (no store and reload), leaving the floats for the rest.</li>
  * </ul>
  */
 abstract class PanelMatrix extends WeightMatrix {
@@ -72,6 +74,26 @@ abstract class PanelMatrix extends WeightMatrix {
     protected abstract void panelTimesRow(float[] w, int w0, int p, int c0, int c1, Activations a, int b,
                                           float[] acc, int ao);
 
+    /** Whether the type has an eight-row kernel ({@link #panelTimesEight}). */
+    protected boolean hasEightKernel() {
+        return false;
+    }
+
+    @Override
+    final boolean readsInterleaved(int batch) {
+        return batch >= Activations.EIGHT && hasEightKernel();
+    }
+
+    /**
+     * Panel p (panel i of its pair) times the first eight activation rows ({@link Activations#interleaved})
+     * over columns {@code [c0, c1)}, continuing their accumulators (row s at {@code acc[(2*s + i)*P]}),
+     * with the weights made in registers. When {@code keep}, it also leaves the chunk's weights
+     * as {@link #floatChunk} would have given them (panel i's part), for the rest of the batch.
+     */
+    protected void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
+        throw new UnsupportedOperationException(name + ": no eight-row kernel");
+    }
+
     @Override
     public final void decodeRows(int row, int n, float[] dst, int off) {
         for (int r = row; r < row + n; r++) {
@@ -98,16 +120,29 @@ abstract class PanelMatrix extends WeightMatrix {
             }
             return;
         }
-        int batch = a.batch, chunk = chunkColumns();
+        int batch = a.batch;
+        // eight rows alone need no floats kept: whole rows then, fewer chunk boundaries
+        int chunk = batch == Activations.EIGHT && hasEightKernel() ? cols : chunkColumns();
         float[] acc = ThreadBuffers.floats(ThreadBuffers.ACCUMULATORS, batch * 2 * PANEL);
         for (; p < pEnd; p += 2) {
             int n = Math.min(2, pEnd - p);
             Arrays.fill(acc, 0, batch * 2 * PANEL, 0f);
             for (int c0 = 0; c0 < cols; c0 += chunk) {
                 int c1 = Math.min(cols, c0 + chunk);
-                float[] w = floatChunk(p, n, c0, c1);
-                int w0 = chunkIndex(p, 0, c0, c1);
+                float[] w;
                 int b = 0;
+                if (readsInterleaved(batch)) {
+                    // the first eight rows with the weights made in registers, which also leaves
+                    // them as floats for the rest of the batch
+                    for (int i = 0; i < n; i++) {
+                        panelTimesEight(p + i, i, c0, c1, a, acc, batch > Activations.EIGHT);
+                    }
+                    b = Activations.EIGHT;
+                    w = ThreadBuffers.floats(ThreadBuffers.WEIGHTS, 0);
+                } else {
+                    w = floatChunk(p, n, c0, c1);
+                }
+                int w0 = chunkIndex(p, 0, c0, c1);
                 if (n == 2) {
                     int w1 = chunkIndex(p, 1, c0, c1);
                     for (; b + 4 <= batch; b += 4) {

@@ -179,4 +179,75 @@ final class Q4Matrix extends QuantMatrix {
         }
         a0.intoArray(res, 0);
     }
+
+    @Override
+    protected boolean hasEightKernel() {
+        return true;
+    }
+
+    /**
+     * As {@link Int8Matrix#panelTimesEight}: each pair of weight columns is made once in
+     * registers, stored (into the chunk's floats, or a small per-thread sink) and fed to eight
+     * chains, one per interleaved activation row; at each block's end the chains are folded into
+     * the totals with the scale, then the offset times the row's block sum.
+     */
+    @Override
+    protected void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
+        int n = c1 - c0, blocks = n / QK;
+        float[] xi = a.interleaved(), xs = a.sums(QK);
+        float[] s = ThreadBuffers.floats(ThreadBuffers.SCALES, 2 * (n / 16) * PANEL);
+        float[] o = ThreadBuffers.floats(ThreadBuffers.OFFSETS, 2 * (n / 16) * PANEL);
+        int so = i * blocks * PANEL;
+        float[] dst = keep ? ThreadBuffers.floats(ThreadBuffers.WEIGHTS, 2 * n * PANEL)
+                : ThreadBuffers.floats(ThreadBuffers.SINK, 2 * PANEL);
+        int stride = keep ? 2 * PANEL : 0, wo0 = keep ? i * n * PANEL : 0;
+        int t = i * PANEL, ts = 2 * PANEL, q0 = p * blocksPerRow * PANEL_BLOCK;
+        for (int j = 0, blk = c0 / QK; j < blocks; j++, blk++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int k = 0; k < QK / 2; k++) {
+                int pair = blk * (QK / 2) + k, xo = pair * 2 * Activations.EIGHT, wo = wo0 + (pair - c0 / 2) * stride;
+                IntVector b = (IntVector) ByteVector.fromArray(B, packed, q0 + pair * PANEL).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector w;
+                w = (FloatVector) b.and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 1]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 2]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 3]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 4]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 5]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 6]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 7]), a7);
+                w = (FloatVector) b.lanewise(VectorOperators.ASHR, 4).and(0x0F).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 8]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 9]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 10]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 11]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 12]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 13]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 14]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 15]), a7);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, scaleStart(p) + blk * PANEL), off = d.mul(-8f);
+            d.intoArray(s, so + j * PANEL);
+            off.intoArray(o, so + j * PANEL);
+            int xj = blk;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a0.fma(d, FloatVector.fromArray(F, acc, t))).intoArray(acc, t);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a1.fma(d, FloatVector.fromArray(F, acc, t + ts))).intoArray(acc, t + ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a2.fma(d, FloatVector.fromArray(F, acc, t + 2 * ts))).intoArray(acc, t + 2 * ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a3.fma(d, FloatVector.fromArray(F, acc, t + 3 * ts))).intoArray(acc, t + 3 * ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a4.fma(d, FloatVector.fromArray(F, acc, t + 4 * ts))).intoArray(acc, t + 4 * ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a5.fma(d, FloatVector.fromArray(F, acc, t + 5 * ts))).intoArray(acc, t + 5 * ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a6.fma(d, FloatVector.fromArray(F, acc, t + 6 * ts))).intoArray(acc, t + 6 * ts);
+            xj += subsPerRow;
+            off.fma(FloatVector.broadcast(F, xs[xj]), a7.fma(d, FloatVector.fromArray(F, acc, t + 7 * ts))).intoArray(acc, t + 7 * ts);
+        }
+    }
 }

@@ -17,8 +17,10 @@ final class ThreadBuffers {
     static final int OFFSETS = 4;
     /** The scales of one whole scale block, while a chunk takes part of them. */
     static final int BLOCK_SCALES = 5;
+    /** Where a kernel's by-product goes when nobody reads it (see {@link PanelMatrix#panelTimesEight}). */
+    static final int SINK = 6;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[6][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[7][0]);
 
     private ThreadBuffers() {
     }

@@ -63,6 +63,11 @@ public abstract class WeightMatrix {
     /** As {@link #multiply(float[], int, float[], int, int)} on activations {@link Activations#prepare prepared} for this matrix. */
     abstract void multiply(Activations a, float[] out, int r0, int r1);
 
+    /** Whether a product of this batch size reads the first eight rows interleaved ({@link Activations#interleaved}). */
+    boolean readsInterleaved(int batch) {
+        return false;
+    }
+
     /** The sub-block size (16 or 32) whose activation sums the kernels read, or 0. */
     int activationSums() {
         return 0;
