@@ -29,10 +29,14 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
     public static long estimateBytes(ModelFile file) {
         long n = 0;
         for (TensorInfo t : file.tensors().values()) {
+            // as the kernels hold them (kernels/*Matrix): Q8_0 and Q6_K one byte per weight, Q4_0
+            // nibbles, all with float scales; other block types their file bytes plus a few percent
             n += switch (t.type()) {
                 case Q8_0 -> t.elements() + t.elements() / 32 * 4;
+                case Q6_K -> t.elements() + t.elements() / 256 * 20;
                 case Q4_0 -> t.elements() / 2 + t.elements() / 32 * 4;
-                default -> t.bytes();
+                case F32, F16, BF16 -> t.bytes();
+                default -> t.bytes() + t.bytes() / 16;
             };
         }
         return n;

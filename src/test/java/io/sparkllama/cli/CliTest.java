@@ -68,6 +68,29 @@ class CliTest {
     }
 
     @Test
+    void llamaCppQuantizedStories260KGeneratesItsReferenceTokens() throws Exception {
+        // stories260K as llama.cpp's quantizer wrote it (Q4_0, Q4_K_M, Q5_K_M, Q8_0; per-tensor fallback
+        // types Q5_0, Q5_1, Q8_0 and F16): the greedy text is the float64 reference's 24 tokens
+        Tokenizer tok = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        for (Map<String, Object> ref : Shared.jsonl(Shared.reference("quant_logits.jsonl"))) {
+            if (!"stories260K".equals(ref.get("model"))) {
+                continue;
+            }
+            int[] prompt = Shared.ints(ref.get("prompt_tokens")), greedy = Shared.ints(ref.get("greedy_tokens"));
+            int n = 0;
+            while (n < greedy.length && greedy[n] != 1 && greedy[n] != 2) {
+                n++; // the engine stops at BOS or EOS, the reference goes on
+            }
+            int[] ids = Arrays.copyOf(prompt, prompt.length + n);
+            System.arraycopy(greedy, 0, ids, prompt.length, n);
+            Run r = run("generate", "--model", Shared.model("quant/" + ref.get("file")).toString(), "--prompt",
+                    (String) ref.get("prompt"), "--temperature", "0", "--max-tokens", String.valueOf(greedy.length));
+            assertEquals(0, r.status(), r.err());
+            assertEquals(tok.decodeText(ids), r.out(), ref.get("file") + ": " + ref.get("prompt"));
+        }
+    }
+
+    @Test
     void sampledGenerationIsReproducibleWithASeed() {
         String[] args = {"generate", "--model", Shared.model("stories260K.gguf").toString(), "--prompt", "The little dog",
                 "--temperature", "0.9", "--top-p", "0.9", "--seed", "42", "--max-tokens", "60"};
@@ -114,6 +137,9 @@ class CliTest {
         byte[] full = Files.readAllBytes(Shared.model("stories260K.gguf"));
         Path cut = Files.write(dir.resolve("cut.gguf"), Arrays.copyOf(full, full.length / 2));
         fails(1, "truncated", "generate", "--model", cut.toString());
+        byte[] q4km = Files.readAllBytes(Shared.model("quant/mini-untied-Q4_K_M.gguf"));
+        Path cutK = Files.write(dir.resolve("cut-q4km.gguf"), Arrays.copyOf(q4km, q4km.length - 1000));
+        fails(1, "blk.3.ffn_up.weight", "generate", "--model", cutK.toString());
         fails(1, "tokenizer.bin", "generate", "--model", Shared.model("stories260K.bin").toString(),
                 "--tokenizer", Shared.model("tokenizer.bin").toString());
         fails(2, "--max-tokens", "generate", "--model", gguf, "--max-tokens", "lots");

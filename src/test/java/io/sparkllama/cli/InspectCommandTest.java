@@ -91,7 +91,16 @@ class InspectCommandTest {
         assertEquals(768L, (Long) at(r, "hyperparameters", "feed_forward_length"));
         assertEquals(32L, (Long) at(r, "hyperparameters", "head_size"));
         assertEquals(10000.0, (Double) at(r, "hyperparameters", "rope_freq_base"));
-        assertEquals(List.of("Q3_K", "Q4_K", "Q5_K", "Q6_K"), r.get("unsupported_types"));
+        assertEquals(List.of(), r.get("unsupported_types"), "every type llama.cpp's quantizer wrote loads");
+    }
+
+    @Test
+    void namesTypesTheEngineCannotLoad() throws Exception {
+        // an IQ2_XXS tensor (66 bytes per block of 256): inspect lists it, and says the engine cannot load it
+        Path f = new io.sparkllama.testing.GgufWriter()
+                .tensor("t", io.sparkllama.format.GgmlType.IQ2_XXS.id, new byte[66], 256).write(dir.resolve("iq2.gguf"));
+        Map<String, Object> r = inspect("inspect", "--model", f.toString());
+        assertEquals(List.of("IQ2_XXS"), r.get("unsupported_types"));
     }
 
     @Test

@@ -106,18 +106,38 @@ class HostileFilesTest {
     }
 
     @Test
-    void unsupportedTensorTypeInAModel() throws IOException {
-        // a well-formed Q4_K tensor where the model expects its token embedding
+    void kQuantRowsThatAreNoMultipleOf256() throws IOException {
+        // a well-formed Q4_K tensor where the model expects its token embedding, whose rows of 64
+        // are no multiple of Q4_K's 256-element blocks
         GgufWriter w = TestModels.stories260K(GgmlType.F32, Map.of());
-        Path ok = w.write(dir.resolve("ok.gguf"));
-        byte[] bytes = Files.readAllBytes(ok);
-        // the token embedding's type id follows its dims: find "token_embd.weight" and patch the type field
-        byte[] name = "token_embd.weight".getBytes();
-        int at = indexOf(bytes, name) + name.length;
+        byte[] bytes = Files.readAllBytes(w.write(dir.resolve("ok.gguf")));
+        patchType(bytes, "token_embd.weight", GgmlType.Q4_K);
+        loadFails(write("q4k.gguf", bytes), "token_embd.weight", "Q4_K", "rows of 64 elements, not a multiple of its block size 256");
+    }
+
+    @Test
+    void llamaCppFileWithATypeOutsideTheList() throws IOException {
+        // a real llama.cpp Q4_K_M file whose blk.0.attn_q.weight claims IQ2_XXS (smaller blocks, so still in bounds)
+        byte[] bytes = Files.readAllBytes(Shared.model("quant/mini-untied-Q4_K_M.gguf"));
+        patchType(bytes, "blk.0.attn_q.weight", GgmlType.IQ2_XXS);
+        loadFails(write("iq2.gguf", bytes), "tensor blk.0.attn_q.weight has type IQ2_XXS, which is not supported",
+                "Q4_K", "IQ4_XS");
+    }
+
+    @Test
+    void truncatedKQuantTensor() throws IOException {
+        // mini-untied-Q4_K_M.gguf cut inside its last tensor (blk.3.ffn_up.weight, Q4_K)
+        byte[] full = Files.readAllBytes(Shared.model("quant/mini-untied-Q4_K_M.gguf"));
+        Path f = write("cut.gguf", Arrays.copyOf(full, full.length - 1000));
+        loadFails(f, "blk.3.ffn_up.weight", "extends past the end of the file", "truncated");
+    }
+
+    /** Sets the ggml type of the tensor {@code name} (a 2-D tensor) in a GGUF file's bytes. */
+    private static void patchType(byte[] bytes, String name, GgmlType type) {
+        byte[] n = name.getBytes();
+        int at = indexOf(bytes, n) + n.length;
         int typeAt = at + 4 + 2 * 8; // n_dims u32, two u64 dims
-        GgufWriter.le(4).putInt(GgmlType.Q4_K.id).flip().get(bytes, typeAt, 4);
-        // rows of 64 are no multiple of Q4_K's 256-element blocks: rejected as a layout error
-        loadFails(write("q4k.gguf", bytes), "token_embd.weight", "Q4_K");
+        GgufWriter.le(4).putInt(type.id).flip().get(bytes, typeAt, 4);
     }
 
     @Test

@@ -77,6 +77,31 @@ class GenerateJobTest extends LocalSparkTest {
     }
 
     @Test
+    void llamaCppQuantizedModelsRunThroughTheJob() throws Exception {
+        // stories260K as llama.cpp's quantizer wrote it: every row completes, and greedily as the
+        // engine alone completes the same prompt
+        Path input = dir.resolve("quant-in.parquet");
+        SampleData.write(spark, input.toString(), 12);
+        PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        for (String type : List.of("Q4_0", "Q4_K_M", "Q5_K_M", "Q8_0")) {
+            Path model = io.sparkllama.testing.Shared.model("quant/stories260K-" + type + ".gguf");
+            Path output = dir.resolve("quant-out-" + type);
+            BatchJob.Summary s = GenerateJob.run(spark, config(input, output, "llama.model=" + model, "llama.temperature=0"), log);
+            assertEquals(12, s.rows(), type);
+            assertEquals(0, s.errorRows(), type);
+            List<Row> rows = spark.read().parquet(output.toString()).select("prompt", "completion").collectAsList();
+            io.sparkllama.model.LoadedModel m = io.sparkllama.model.ModelLoader.load(model, null);
+            try (io.sparkllama.engine.Engine engine = new io.sparkllama.engine.Engine(m, io.sparkllama.engine.EngineOptions.DEFAULTS)) {
+                for (Row r : rows.subList(0, 3)) {
+                    String want = engine.generate(io.sparkllama.engine.GenerationRequest.of(r.getString(0),
+                            io.sparkllama.engine.SamplingParams.GREEDY.withMaxTokens(16))).text();
+                    assertEquals(want, r.getString(1), type + ": " + r.getString(0));
+                }
+            }
+        }
+    }
+
+    @Test
     void summaryAndRefusalToOverwrite() throws Exception {
         Path input = dir.resolve("sum-in.parquet");
         Path output = dir.resolve("sum-out");
