@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures spark-llama and llama.cpp side by side on the same GGUF files and thread count, and prints
-# markdown tables on stdout, after a line naming the machine, the JDK and the peer (the raw results
+# markdown tables on stdout, after lines naming the machine, the JDK and the peer (the raw results
 # of both tools go to target/bench-results/).
 #   scripts/bench-peer.sh [--peer llamacpp|jllama] [--models stories15M-f32,stories110M-q8_0]
 #                         [--batch 1,8,32] [--threads 2] [--gen-tokens 128] [--reps 3]
@@ -68,7 +68,7 @@ json_str() { echo "$1" | sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p"; }
 
 if [ "$peer_kind" = llamacpp ]; then
   "$root/scripts/peer/llamacpp.sh" setup >/dev/null # installs and builds on first use
-  echo "llama.cpp: $("$root/scripts/peer/llamacpp.sh" info 2>>"$out/peer.log"), from npm @node-llama-cpp/linux-x64, flash attention $flash_attn"
+  echo "peer: $("$root/scripts/peer/llamacpp.sh" info 2>>"$out/peer.log"), from npm @node-llama-cpp/linux-x64, flash attention $flash_attn"
   echo
   # KEY MODE MODEL ARGS...: runs the harness (twice with --flash-attn best) and prints the JSON
   # line with the higher KEY; every line goes to peer.jsonl.
@@ -86,7 +86,7 @@ if [ "$peer_kind" = llamacpp ]; then
     echo "$best"
   }
 else
-  echo "llama.cpp: b4916 through java-llama.cpp (de.kherud:llama:4.2.0)"
+  echo "peer: llama.cpp b4916 through java-llama.cpp (de.kherud:llama:4.2.0)"
   echo
   peer_dir="$root/target/peer/jllama"
   peer_jar="$peer_dir/target/jllama-bench.jar"
