@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Writes the random-weight benchmark models (real shapes, seeded) with the shared tools:
 #   scripts/bench-models.sh [DIR] [SHAPE-TYPE ...]
-# DIR defaults to target/bench-models; SHAPE-TYPE is e.g. stories110M-q8_0 (shapes: stories15M,
-# stories42M, stories110M, tinyllama1.1B; types: f32, f16, q8_0, q4_0). Existing files are kept.
+# DIR defaults to target/bench-models; SHAPE-TYPE is e.g. stories110M-q8_0 or tinyllama1.1B-q4_k_m
+# (shapes: those of make_synthetic_llama2c.py: stories15M, stories42M, stories110M, tinyllama1.1B;
+# types: f32, f16, q8_0, q4_0 written by llama2c_to_gguf.py, and q4_k_m, q5_k_m, q6_k written by
+# quantize_gguf.py from the shape's F16 file, which is written first and kept as SHAPE-f16.gguf).
+# Existing files are kept. Prints DIR on stdout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${SHARED_DIR:-$root/../shared}"
@@ -11,18 +14,40 @@ shift || true
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(stories15M-f32 stories15M-q8_0 stories110M-f32 stories110M-q8_0 tinyllama1.1B-q8_0 tinyllama1.1B-q4_0)
 mkdir -p "$dir"
+
+# The llama2.c checkpoint of a shape, written once.
+checkpoint() {
+  if [ ! -f "$dir/$1.bin" ]; then
+    echo "writing $dir/$1.bin" >&2
+    python3 "$shared/tools/make_synthetic_llama2c.py" "$1" "$dir/$1.bin.part"
+    mv "$dir/$1.bin.part" "$dir/$1.bin"
+  fi
+}
+
+# SHAPE-TYPE.gguf with llama2c_to_gguf.py (TYPE one of its --type values).
+convert() {
+  local shape="$1" type="$2" out="$dir/$1-$2.gguf"
+  [ -f "$out" ] && return 0
+  checkpoint "$shape"
+  echo "converting to $out" >&2
+  python3 "$shared/tools/llama2c_to_gguf.py" "$dir/$shape.bin" "$shared/models/tokenizer.bin" "$out.part" \
+    --type "$(echo "$type" | tr a-z A-Z)" >&2
+  mv "$out.part" "$out"
+}
+
 for name in "${wanted[@]}"; do
   shape="${name%-*}"
   type="${name##*-}"
   out="$dir/$name.gguf"
   [ -f "$out" ] && continue
-  if [ ! -f "$dir/$shape.bin" ]; then
-    echo "writing $dir/$shape.bin" >&2
-    python3 "$shared/tools/make_synthetic_llama2c.py" "$shape" "$dir/$shape.bin.part"
-    mv "$dir/$shape.bin.part" "$dir/$shape.bin"
-  fi
-  echo "converting to $out" >&2
-  python3 "$shared/tools/llama2c_to_gguf.py" "$dir/$shape.bin" "$shared/models/tokenizer.bin" "$out" \
-    --type "$(echo "$type" | tr a-z A-Z)" >&2
+  case "$type" in
+    f32|f16|q8_0|q4_0) convert "$shape" "$type" ;;
+    q4_k_m|q5_k_m|q6_k)
+      convert "$shape" f16
+      echo "quantizing to $out" >&2
+      python3 "$shared/tools/quantize_gguf.py" "$dir/$shape-f16.gguf" "$out.part" "$(echo "$type" | tr a-z A-Z)" >&2
+      mv "$out.part" "$out" ;;
+    *) echo "unknown type '$type' in $name (f32, f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k)" >&2; exit 2 ;;
+  esac
 done
 echo "$dir"
