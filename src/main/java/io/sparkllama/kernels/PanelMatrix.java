@@ -14,11 +14,18 @@ import java.util.Arrays;
  * buffer between chunks. The chunk's weights and activations stay in cache while every row of
  * the batch passes over them, and each weight is unpacked once per product. Types with an
  * eight-row kernel run the first eight rows of a batch of eight or more with the weights made
- * in registers (no store and reload), leaving the floats for the rest.</li>
+ * in registers (no store and reload), leaving the floats for the rest, up to batches of 15.</li>
  * </ul>
  */
 abstract class PanelMatrix extends WeightMatrix {
     static final int PANEL = Panels.ROWS;
+    /**
+     * Batches from this size on run every row through the unpacked floats: the unpack is shared
+     * by enough rows, and the four-row kernel does more per weight load than the eight-row one
+     * (Q4_K on one core at 16 / 32 rows: 61 / 62 GFLOP/s with the eight-row kernel first, 71 / 78
+     * without; the other types level).
+     */
+    private static final int EIGHT_BELOW = 16;
 
     protected final int panels;
     /** Panels the single-sequence kernel {@link #panelGroupTimesOne} runs at once. */
@@ -81,7 +88,7 @@ abstract class PanelMatrix extends WeightMatrix {
 
     @Override
     final boolean readsInterleaved(int batch) {
-        return batch >= Activations.EIGHT && hasEightKernel();
+        return batch >= Activations.EIGHT && batch < EIGHT_BELOW && hasEightKernel();
     }
 
     /**
@@ -122,7 +129,7 @@ abstract class PanelMatrix extends WeightMatrix {
         }
         int batch = a.batch;
         // eight rows alone need no floats kept: whole rows then, fewer chunk boundaries
-        int chunk = batch == Activations.EIGHT && hasEightKernel() ? cols : chunkColumns();
+        int chunk = batch == Activations.EIGHT && readsInterleaved(batch) ? cols : chunkColumns();
         float[] acc = ThreadBuffers.floats(ThreadBuffers.ACCUMULATORS, batch * 2 * PANEL);
         for (; p < pEnd; p += 2) {
             int n = Math.min(2, pEnd - p);
