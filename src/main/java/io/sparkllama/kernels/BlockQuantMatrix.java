@@ -63,25 +63,27 @@ abstract class BlockQuantMatrix extends QuantMatrix {
         this.halves = new float[blocks * halvesPerBlock * PANEL];
         this.codes = new byte[blocks * codesPerBlock * PANEL];
         byte[] decoded = new byte[codes];
-        for (int r = 0; r < rows; r++) {
-            int p = r / PANEL, lane = r % PANEL;
+        // panel by panel, block by block, so the block's transposed bytes stay in cache for its rows
+        for (int p = 0; p < panels; p++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                int from = (r * blocksPerRow + blk) * format.blockBytes;
-                for (int k = 0; k < quantBytes; k++) {
-                    raw[rawIndex(p, blk, k) + lane] = fileBlocks[from + quantStart + k];
-                }
-                for (int f = 0; f < halvesPerBlock; f++) {
-                    short bits = (short) ((fileBlocks[from + halfFields[f]] & 0xFF) | fileBlocks[from + halfFields[f] + 1] << 8);
-                    if ((bits & 0x7C00) == 0x7C00) {
-                        throw new IllegalArgumentException(name + ": " + format + " block " + blk + " of row " + r
-                                + " has an infinite or NaN scale");
+                for (int lane = 0, r = p * PANEL; lane < PANEL && r < rows; lane++, r++) {
+                    int from = (r * blocksPerRow + blk) * format.blockBytes;
+                    for (int k = 0, to = rawIndex(p, blk, 0) + lane, at = from + quantStart; k < quantBytes; k++, to += PANEL) {
+                        raw[to] = fileBlocks[at + k];
                     }
-                    halves[halfIndex(p, blk, f) + lane] = Half.toFloat(bits);
-                }
-                if (codes > 0) {
-                    decoder.decode(fileBlocks, from, decoded);
-                    for (int k = 0; k < codes; k++) {
-                        this.codes[codeIndex(p, blk, k) + lane] = decoded[k];
+                    for (int f = 0; f < halvesPerBlock; f++) {
+                        short bits = (short) ((fileBlocks[from + halfFields[f]] & 0xFF) | fileBlocks[from + halfFields[f] + 1] << 8);
+                        if ((bits & 0x7C00) == 0x7C00) {
+                            throw new IllegalArgumentException(name + ": " + format + " block " + blk + " of row " + r
+                                    + " has an infinite or NaN scale");
+                        }
+                        halves[halfIndex(p, blk, f) + lane] = Half.toFloat(bits);
+                    }
+                    if (codes > 0) {
+                        decoder.decode(fileBlocks, from, decoded);
+                        for (int k = 0; k < codes; k++) {
+                            this.codes[codeIndex(p, blk, k) + lane] = decoded[k];
+                        }
                     }
                 }
             }

@@ -23,9 +23,15 @@ public final class F32Matrix extends PanelMatrix {
             throw new IllegalArgumentException(name + ": " + rowMajor.length + " values for " + rows + "x" + cols);
         }
         this.w = new float[panels * cols * PANEL];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                w[panelIndex(r, c)] = rowMajor[r * cols + c];
+        // a panel at a time, in column chunks whose panel lines stay in cache for all its rows
+        for (int p = 0; p < panels; p++) {
+            for (int c0 = 0; c0 < cols; c0 += 256) {
+                int c1 = Math.min(cols, c0 + 256);
+                for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
+                    for (int c = c0, at = panelIndex(r, c0); c < c1; c++, at += PANEL) {
+                        w[at] = rowMajor[r * cols + c];
+                    }
+                }
             }
         }
     }

@@ -47,9 +47,15 @@ abstract class Int8Matrix extends QuantMatrix {
         this.q = new int[panels * cols * PANEL / COLS_PER_INT];
     }
 
-    /** Stores row r's signed byte for column c (constructors fill the matrix with this). */
-    protected final void set(int r, int c, int value) {
-        q[quantIndex(r, c)] |= (value & 0xFF) << 8 * (c % COLS_PER_INT);
+    /**
+     * Stores row r's signed bytes for columns {@code [c0, c0 + n)} from {@code values[off ..]}
+     * (constructors fill the matrix with this); c0 and n are multiples of 4.
+     */
+    protected final void set(int r, int c0, byte[] values, int off, int n) {
+        for (int i = 0, at = quantIndex(r, c0); i < n; i += COLS_PER_INT, at += PANEL) {
+            q[at] = (values[off + i] & 0xFF) | (values[off + i + 1] & 0xFF) << 8 | (values[off + i + 2] & 0xFF) << 16
+                    | values[off + i + 3] << 24;
+        }
     }
 
     private int quantIndex(int r, int c) {

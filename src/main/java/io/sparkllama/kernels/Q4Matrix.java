@@ -39,23 +39,21 @@ final class Q4Matrix extends QuantMatrix {
         this.blocksPerRow = cols / QK;
         this.packed = new byte[panels * blocksPerRow * PANEL_BLOCK];
         this.scales = new float[panels * blocksPerRow * PANEL];
-        for (int r = 0; r < rows; r++) {
+        for (int p = 0; p < panels; p++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                int file = (r * blocksPerRow + blk) * BLOCK_BYTES;
-                scales[scaleIndex(r, blk)] = fileScale(blocks, file, r, blk);
-                int panel = ((r / PANEL) * blocksPerRow + blk) * PANEL_BLOCK + r % PANEL;
-                for (int pair = 0; pair < QK / 2; pair++) {
-                    int lo = fileNibble(blocks, file + 2, 2 * pair), hi = fileNibble(blocks, file + 2, 2 * pair + 1);
-                    packed[panel + pair * PANEL] = (byte) (lo | hi << 4);
+                for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
+                    int file = (r * blocksPerRow + blk) * BLOCK_BYTES;
+                    scales[scaleIndex(r, blk)] = fileScale(blocks, file, r, blk);
+                    int panel = ((r / PANEL) * blocksPerRow + blk) * PANEL_BLOCK + r % PANEL, qs = file + 2;
+                    // weight j is the low nibble of byte j (j < 16), else the high nibble of byte j - 16
+                    for (int pair = 0; pair < 8; pair++) {
+                        int a = blocks[qs + 2 * pair] & 0xFF, b = blocks[qs + 2 * pair + 1] & 0xFF;
+                        packed[panel + pair * PANEL] = (byte) (a & 0x0F | (b & 0x0F) << 4);
+                        packed[panel + (pair + 8) * PANEL] = (byte) (a >> 4 | b & 0xF0);
+                    }
                 }
             }
         }
-    }
-
-    /** Nibble of weight j of the file block whose nibbles start at byte {@code qs}. */
-    private static int fileNibble(byte[] blocks, int qs, int j) {
-        int b = blocks[qs + (j & 15)] & 0xFF;
-        return j < 16 ? b & 0x0F : b >>> 4;
     }
 
     private int scaleIndex(int r, int blk) {

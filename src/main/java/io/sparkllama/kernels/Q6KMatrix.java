@@ -40,23 +40,26 @@ final class Q6KMatrix extends Int8Matrix {
         this.blocksPerRow = cols / QK;
         this.d = new float[panels * blocksPerRow * PANEL];
         this.codes = new byte[panels * blocksPerRow * 16 * PANEL];
-        for (int r = 0; r < rows; r++) {
-            int p = r / PANEL, lane = r % PANEL;
+        byte[] n = new byte[QK];
+        for (int p = 0; p < panels; p++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                int at = (r * blocksPerRow + blk) * BLOCK_BYTES;
-                d[(p * blocksPerRow + blk) * PANEL + lane] = fileScale(blocks, at + 208, r, blk) * 0x1p-24f;
-                for (int j = 0; j < 16; j++) {
-                    codes[((p * blocksPerRow + blk) * 16 + j) * PANEL + lane] = blocks[at + 192 + j];
-                }
-                for (int h = 0; h < 2; h++) {
-                    for (int g = 0; g < 4; g++) {
+                for (int lane = 0, r = p * PANEL; lane < PANEL && r < rows; lane++, r++) {
+                    int at = (r * blocksPerRow + blk) * BLOCK_BYTES;
+                    d[(p * blocksPerRow + blk) * PANEL + lane] = fileScale(blocks, at + 208, r, blk) * 0x1p-24f;
+                    for (int j = 0; j < 16; j++) {
+                        codes[((p * blocksPerRow + blk) * 16 + j) * PANEL + lane] = blocks[at + 192 + j];
+                    }
+                    for (int h = 0; h < 2; h++) {
                         for (int l = 0; l < 32; l++) {
-                            int ql = blocks[at + 64 * h + 32 * (g % 2) + l] & 0xFF;
-                            int qh = blocks[at + 128 + 32 * h + l] & 0xFF;
-                            int n = (g < 2 ? ql & 0xF : ql >> 4) | ((qh >> 2 * g) & 3) << 4;
-                            set(r, blk * QK + 128 * h + 32 * g + l, n - 32);
+                            int la = blocks[at + 64 * h + l] & 0xFF, lb = blocks[at + 64 * h + 32 + l] & 0xFF;
+                            int qh = blocks[at + 128 + 32 * h + l] & 0xFF, w = 128 * h + l;
+                            n[w] = (byte) (((la & 0xF) | (qh & 3) << 4) - 32);
+                            n[w + 32] = (byte) (((lb & 0xF) | (qh >> 2 & 3) << 4) - 32);
+                            n[w + 64] = (byte) (((la >> 4) | (qh >> 4 & 3) << 4) - 32);
+                            n[w + 96] = (byte) (((lb >> 4) | (qh >> 6 & 3) << 4) - 32);
                         }
                     }
+                    set(r, blk * QK, n, 0, QK);
                 }
             }
         }

@@ -29,12 +29,12 @@ final class Q8Matrix extends Int8Matrix {
         }
         this.blocksPerRow = cols / QK;
         this.scales = new float[panels * blocksPerRow * PANEL];
-        for (int r = 0; r < rows; r++) {
+        for (int p = 0; p < panels; p++) {
             for (int blk = 0; blk < blocksPerRow; blk++) {
-                int at = (r * blocksPerRow + blk) * BLOCK_BYTES;
-                scales[scaleIndex(r, blk)] = fileScale(blocks, at, r, blk) * 0x1p-24f;
-                for (int k = 0; k < QK; k++) {
-                    set(r, blk * QK + k, blocks[at + 2 + k]);
+                for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
+                    int at = (r * blocksPerRow + blk) * BLOCK_BYTES;
+                    scales[scaleIndex(r, blk)] = fileScale(blocks, at, r, blk) * 0x1p-24f;
+                    set(r, blk * QK, blocks, at + 2, QK);
                 }
             }
         }

@@ -8,7 +8,13 @@ import io.sparkllama.format.TensorInfo;
 import io.sparkllama.kernels.Matrices;
 import io.sparkllama.kernels.WeightMatrix;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * All weights of a Llama model. A file without {@code output.weight} ties the output head to
@@ -42,28 +48,74 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
         return n;
     }
 
-    /** Reads and checks every tensor the configuration calls for. */
+    /**
+     * Reads and checks every tensor the configuration calls for. Tensors are read and repacked
+     * by a few threads at once (positional reads of one file are thread-safe): repacking, not
+     * reading, is most of a load.
+     */
     public static LlamaWeights read(ModelFile file, LlamaConfig c) throws ModelFormatException {
         int dim = c.dim(), kv = c.kvDim(), hidden = c.hiddenDim();
-        WeightMatrix embedding = matrix(file, "token_embd.weight", dim, c.vocabSize());
-        LayerWeights[] layers = new LayerWeights[c.layers()];
-        for (int l = 0; l < layers.length; l++) {
-            String p = "blk." + l + ".";
-            layers[l] = new LayerWeights(
-                    vector(file, p + "attn_norm.weight", dim),
-                    matrix(file, p + "attn_q.weight", dim, dim),
-                    matrix(file, p + "attn_k.weight", dim, kv),
-                    matrix(file, p + "attn_v.weight", dim, kv),
-                    matrix(file, p + "attn_output.weight", dim, dim),
-                    vector(file, p + "ffn_norm.weight", dim),
-                    matrix(file, p + "ffn_gate.weight", dim, hidden),
-                    matrix(file, p + "ffn_down.weight", hidden, dim),
-                    matrix(file, p + "ffn_up.weight", dim, hidden));
+        int threads = Math.max(1, Math.min(LOAD_THREADS, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "llama-load");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<WeightMatrix> embedding = pool.submit(() -> matrix(file, "token_embd.weight", dim, c.vocabSize()));
+            List<List<Future<?>>> layerParts = new ArrayList<>();
+            for (int l = 0; l < c.layers(); l++) {
+                String p = "blk." + l + ".";
+                layerParts.add(List.of(
+                        pool.submit(() -> vector(file, p + "attn_norm.weight", dim)),
+                        pool.submit(() -> matrix(file, p + "attn_q.weight", dim, dim)),
+                        pool.submit(() -> matrix(file, p + "attn_k.weight", dim, kv)),
+                        pool.submit(() -> matrix(file, p + "attn_v.weight", dim, kv)),
+                        pool.submit(() -> matrix(file, p + "attn_output.weight", dim, dim)),
+                        pool.submit(() -> vector(file, p + "ffn_norm.weight", dim)),
+                        pool.submit(() -> matrix(file, p + "ffn_gate.weight", dim, hidden)),
+                        pool.submit(() -> matrix(file, p + "ffn_down.weight", hidden, dim)),
+                        pool.submit(() -> matrix(file, p + "ffn_up.weight", dim, hidden))));
+            }
+            Future<float[]> outputNorm = pool.submit(() -> vector(file, "output_norm.weight", dim));
+            Future<WeightMatrix> output = file.tensors().containsKey("output.weight")
+                    ? pool.submit(() -> matrix(file, "output.weight", dim, c.vocabSize())) : embedding;
+            LayerWeights[] layers = new LayerWeights[c.layers()];
+            for (int l = 0; l < layers.length; l++) {
+                List<Future<?>> f = layerParts.get(l);
+                layers[l] = new LayerWeights((float[]) get(f.get(0)), (WeightMatrix) get(f.get(1)), (WeightMatrix) get(f.get(2)),
+                        (WeightMatrix) get(f.get(3)), (WeightMatrix) get(f.get(4)), (float[]) get(f.get(5)),
+                        (WeightMatrix) get(f.get(6)), (WeightMatrix) get(f.get(7)), (WeightMatrix) get(f.get(8)));
+            }
+            return new LlamaWeights(get(embedding), layers, get(outputNorm), get(output));
+        } finally {
+            pool.shutdownNow();
         }
-        float[] outputNorm = vector(file, "output_norm.weight", dim);
-        WeightMatrix output = file.tensors().containsKey("output.weight")
-                ? matrix(file, "output.weight", dim, c.vocabSize()) : embedding;
-        return new LlamaWeights(embedding, layers, outputNorm, output);
+    }
+
+    /** Threads that read and repack tensors. */
+    private static final int LOAD_THREADS = 4;
+
+    /** The task's result, its {@link ModelFormatException} as it was thrown. */
+    private static <T> T get(Future<T> f) throws ModelFormatException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the model", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ModelFormatException m) {
+                throw m;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        }
     }
 
     private static TensorInfo info(ModelFile file, String name, long... dims) throws ModelFormatException {
