@@ -96,6 +96,18 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
     /** Threads that read and repack tensors. */
     private static final int LOAD_THREADS = 4;
 
+    /**
+     * Heap a load needs beyond {@link #estimateBytes}: each loading thread holds one tensor's
+     * file bytes while it repacks them.
+     */
+    public static long loadingBytes(ModelFile file) {
+        long largest = 0;
+        for (TensorInfo t : file.tensors().values()) {
+            largest = Math.max(largest, t.bytes());
+        }
+        return Math.min(LOAD_THREADS, Runtime.getRuntime().availableProcessors()) * largest;
+    }
+
     /** The task's result, its {@link ModelFormatException} as it was thrown. */
     private static <T> T get(Future<T> f) throws ModelFormatException {
         try {

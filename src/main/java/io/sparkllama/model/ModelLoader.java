@@ -62,7 +62,7 @@ public final class ModelLoader {
 
     /** Fails before reading weights that cannot fit in the heap that is left. */
     private static void checkHeap(ModelFile file) throws ModelFormatException {
-        long need = LlamaWeights.estimateBytes(file);
+        long need = LlamaWeights.estimateBytes(file) + LlamaWeights.loadingBytes(file);
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (need > available) {
