@@ -1,6 +1,14 @@
 package io.sparkllama.kernels;
 
 import io.sparkllama.format.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static io.sparkllama.kernels.Panels.B;
+import static io.sparkllama.kernels.Panels.F;
+import static io.sparkllama.kernels.Panels.I;
 
 /**
  * IQ4_NL and IQ4_XS: 4-bit indices into a fixed non-linear table of 16 integers
@@ -9,9 +17,7 @@ import io.sparkllama.format.GgmlType;
  * nibbles at 2; weight {@code d * kvalues[n]}. IQ4_XS: blocks of 256 = 8 sub-blocks of 32, fp16
  * {@code d} at byte 0, the sub-blocks' 6-bit scales {@code ls} split into high bits (u16 at
  * byte 2) and low nibbles (4 bytes at 4), nibbles at 8; weight {@code d * (ls - 32) * kvalues[n]}
- * (the codes kept are {@code ls - 32}). No offsets. The table lookup is done lane by lane:
- * these types are rare in the files users run, and the Vector API of JDK 17 has no fast
- * 16-entry lookup on 8-lane vectors.
+ * (the codes kept are {@code ls - 32}). No offsets.
  */
 final class Iq4Matrix extends BlockQuantMatrix {
     static final int[] KVALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
@@ -54,16 +60,40 @@ final class Iq4Matrix extends BlockQuantMatrix {
         return xs ? half(r, blk, 0) * code(r, blk, j % 8) : half(r, blk, 0);
     }
 
+    /**
+     * The table lookup is a lane permutation: one {@code rearrange} of the 16-entry table with
+     * 16 lanes; with 8 lanes, one per half of the table, blended on the index's bit 3.
+     */
     @Override
     protected void unpack(int p, int c0, int c1, float[] q, int qo, float[] s, float[] o, int so) {
-        // padding rows hold zero scales
+        IntVector low = IntVector.fromArray(I, KVALUES, 0);
+        IntVector high = PANEL >= 16 ? low : IntVector.fromArray(I, KVALUES, 8);
         for (int j = c0 / 32, i = 0; j < c1 / 32; j++, i++) {
-            for (int lane = 0; lane < PANEL; lane++) {
-                int r = p * PANEL + lane;
-                s[so + i * PANEL + lane] = scale(r, j);
-                for (int k = 0; k < 32; k++) {
-                    q[qo + (i * 32 + k) * PANEL + lane] = KVALUES[nibble(r, j, k)];
+            int blk = j * 32 / blockSize, ib = j % (blockSize / 32);
+            FloatVector d = FloatVector.fromArray(F, halves, halfIndex(p, blk, 0));
+            if (xs) {
+                d = d.mul((FloatVector) ByteVector.fromArray(B, codes, codeIndex(p, blk, ib)).convertShape(VectorOperators.B2F, F, 0));
+            }
+            d.intoArray(s, so + i * PANEL);
+            int at = rawIndex(p, blk, 16 * ib), out = qo + i * 32 * PANEL;
+            for (int k = 0; k < 16; k++) {
+                IntVector b = (IntVector) ByteVector.fromArray(B, raw, at + k * PANEL).convertShape(VectorOperators.B2I, I, 0);
+                IntVector n = b.and(0xF), v;
+                if (PANEL >= 16) {
+                    v = low.rearrange(n.toShuffle());
+                } else {
+                    IntVector idx = n.and(7);
+                    v = low.rearrange(idx.toShuffle()).blend(high.rearrange(idx.toShuffle()), n.compare(VectorOperators.GE, 8));
                 }
+                ((FloatVector) v.convertShape(VectorOperators.I2F, F, 0)).intoArray(q, out + k * PANEL);
+                n = b.lanewise(VectorOperators.LSHR, 4).and(0xF);
+                if (PANEL >= 16) {
+                    v = low.rearrange(n.toShuffle());
+                } else {
+                    IntVector idx = n.and(7);
+                    v = low.rearrange(idx.toShuffle()).blend(high.rearrange(idx.toShuffle()), n.compare(VectorOperators.GE, 8));
+                }
+                ((FloatVector) v.convertShape(VectorOperators.I2F, F, 0)).intoArray(q, out + (k + 16) * PANEL);
             }
         }
     }
