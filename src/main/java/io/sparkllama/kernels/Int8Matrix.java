@@ -109,7 +109,7 @@ abstract class Int8Matrix extends QuantMatrix {
     }
 
     @Override
-    protected final boolean hasEightKernel() {
+    protected boolean hasEightKernel() {
         return true;
     }
 
@@ -120,7 +120,7 @@ abstract class Int8Matrix extends QuantMatrix {
      * activation row; at each sub-block's end the chains are folded into the eight totals.
      */
     @Override
-    protected final void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
+    protected void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
         int n = c1 - c0, subs = n / sub, groupsPerSub = sub / COLS_PER_INT;
         float[] xi = a.interleaved();
         float[] s = ThreadBuffers.floats(ThreadBuffers.SCALES, 2 * (n / 16) * PANEL);

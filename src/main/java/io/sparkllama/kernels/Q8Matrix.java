@@ -132,4 +132,83 @@ final class Q8Matrix extends Int8Matrix {
         }
         a0.intoArray(res, 0);
     }
+
+    /**
+     * As {@link Int8Matrix#panelTimesEight}, with the block's eight column groups in a loop of
+     * constant count and the scales read where they are kept (one core, batch 8, 5632 x 2048:
+     * 53 GFLOP/s against the shared kernel's 37 at 256 bits and 42-51 at 512).
+     */
+    @Override
+    protected void panelTimesEight(int p, int i, int c0, int c1, Activations a, float[] acc, boolean keep) {
+        int n = c1 - c0, blocks = n / QK;
+        float[] xi = a.interleaved();
+        int s0 = (p * blocksPerRow + c0 / QK) * PANEL;
+        if (keep) {
+            System.arraycopy(scales, s0, ThreadBuffers.floats(ThreadBuffers.SCALES, 2 * (n / 16) * PANEL), i * blocks * PANEL,
+                    blocks * PANEL);
+        }
+        float[] dst = keep ? ThreadBuffers.floats(ThreadBuffers.WEIGHTS, 2 * n * PANEL)
+                : ThreadBuffers.floats(ThreadBuffers.SINK, COLS_PER_INT * PANEL);
+        int stride = keep ? COLS_PER_INT * PANEL : 0, wo0 = keep ? i * n * PANEL : 0;
+        int t = i * PANEL, ts = 2 * PANEL, q0 = p * cols * PANEL / COLS_PER_INT;
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int j = 0; j < blocks; j++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int k = 0; k < QK / COLS_PER_INT; k++) {
+                int g = (c0 + j * QK) / COLS_PER_INT + k, xo = g * COLS_PER_INT * Activations.EIGHT;
+                int wo = wo0 + (j * (QK / COLS_PER_INT) + k) * stride;
+                IntVector v = IntVector.fromArray(I, q, q0 + g * PANEL);
+                FloatVector w;
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 24).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 1]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 2]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 3]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 4]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 5]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 6]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 7]), a7);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 16).and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 8]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 9]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 10]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 11]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 12]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 13]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 14]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 15]), a7);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHL, 8).and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + 2 * PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 16]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 17]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 18]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 19]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 20]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 21]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 22]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 23]), a7);
+                w = (FloatVector) v.and(top).convertShape(VectorOperators.I2F, F, 0);
+                w.intoArray(dst, wo + 3 * PANEL);
+                a0 = w.fma(FloatVector.broadcast(F, xi[xo + 24]), a0);
+                a1 = w.fma(FloatVector.broadcast(F, xi[xo + 25]), a1);
+                a2 = w.fma(FloatVector.broadcast(F, xi[xo + 26]), a2);
+                a3 = w.fma(FloatVector.broadcast(F, xi[xo + 27]), a3);
+                a4 = w.fma(FloatVector.broadcast(F, xi[xo + 28]), a4);
+                a5 = w.fma(FloatVector.broadcast(F, xi[xo + 29]), a5);
+                a6 = w.fma(FloatVector.broadcast(F, xi[xo + 30]), a6);
+                a7 = w.fma(FloatVector.broadcast(F, xi[xo + 31]), a7);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, s0 + j * PANEL);
+            a0.fma(d, FloatVector.fromArray(F, acc, t)).intoArray(acc, t);
+            a1.fma(d, FloatVector.fromArray(F, acc, t + ts)).intoArray(acc, t + ts);
+            a2.fma(d, FloatVector.fromArray(F, acc, t + 2 * ts)).intoArray(acc, t + 2 * ts);
+            a3.fma(d, FloatVector.fromArray(F, acc, t + 3 * ts)).intoArray(acc, t + 3 * ts);
+            a4.fma(d, FloatVector.fromArray(F, acc, t + 4 * ts)).intoArray(acc, t + 4 * ts);
+            a5.fma(d, FloatVector.fromArray(F, acc, t + 5 * ts)).intoArray(acc, t + 5 * ts);
+            a6.fma(d, FloatVector.fromArray(F, acc, t + 6 * ts)).intoArray(acc, t + 6 * ts);
+            a7.fma(d, FloatVector.fromArray(F, acc, t + 7 * ts)).intoArray(acc, t + 7 * ts);
+        }
+    }
 }
