@@ -140,6 +140,15 @@ class CliTest {
         byte[] q4km = Files.readAllBytes(Shared.model("quant/mini-untied-Q4_K_M.gguf"));
         Path cutK = Files.write(dir.resolve("cut-q4km.gguf"), Arrays.copyOf(q4km, q4km.length - 1000));
         fails(1, "blk.3.ffn_up.weight", "generate", "--model", cutK.toString());
+        // a type outside the list (IQ2_XXS in place of a Q4_K tensor), and K-quant rows of 64
+        byte[] iq2 = q4km.clone();
+        typeField(iq2, "blk.0.attn_q.weight", io.sparkllama.format.GgmlType.IQ2_XXS.id);
+        fails(1, "has type IQ2_XXS, which is not supported", "generate", "--model",
+                Files.write(dir.resolve("iq2.gguf"), iq2).toString());
+        byte[] rows64 = Files.readAllBytes(Shared.model("stories260K.gguf"));
+        typeField(rows64, "blk.0.attn_q.weight", io.sparkllama.format.GgmlType.Q4_K.id);
+        fails(1, "not a multiple of its block size 256", "generate", "--model",
+                Files.write(dir.resolve("rows64.gguf"), rows64).toString());
         fails(1, "tokenizer.bin", "generate", "--model", Shared.model("stories260K.bin").toString(),
                 "--tokenizer", Shared.model("tokenizer.bin").toString());
         fails(2, "--max-tokens", "generate", "--model", gguf, "--max-tokens", "lots");
@@ -161,6 +170,18 @@ class CliTest {
         r = run("generate", "--help");
         assertTrue(r.out().contains("--max-tokens"));
         assertEquals(2, run().status());
+    }
+
+    /** Sets the ggml type id of the 2-D tensor {@code name} in a GGUF file's bytes. */
+    private static void typeField(byte[] bytes, String name, int type) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i + n.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + n.length, n, 0, n.length)) {
+                java.nio.ByteBuffer.wrap(bytes, i + n.length + 4 + 16, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(type);
+                return;
+            }
+        }
+        throw new AssertionError(name + " not found");
     }
 
     private static String[] concat(String[] a, String[] b) {
