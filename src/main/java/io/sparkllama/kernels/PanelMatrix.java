@@ -13,8 +13,8 @@ import java.util.Arrays;
  * four activation rows at a time, then single rows, with the accumulators kept in a per-thread
  * buffer between chunks. The chunk's weights and activations stay in cache while every row of
  * the batch passes over them, and each weight is unpacked once per product. Types with an
- * eight-row kernel run the first eight rows of a batch of eight or more with the weights made
- * in registers (no store and reload), leaving the floats for the rest, up to batches of 15.</li>
+ * eight-row kernel run the first eight rows of a batch of 8 to 15 with the weights made in
+ * registers (no store and reload), leaving the floats for the rest.</li>
  * </ul>
  */
 abstract class PanelMatrix extends WeightMatrix {
