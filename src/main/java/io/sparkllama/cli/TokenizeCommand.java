@@ -40,7 +40,7 @@ final class TokenizeCommand implements Command {
         if (!o.has("model") && !o.has("tokenizer")) {
             throw new UsageException("tokenize: give --model or --tokenizer");
         }
-        Tokenizer tok = new Tokenizer(vocabulary(o.path("model"), o.path("tokenizer")));
+        Tokenizer tok = Tokenizer.of(vocabulary(o.path("model"), o.path("tokenizer")));
         out.println(Json.toJson(tok.encode(text, !o.has("no-bos"), false)));
         return 0;
     }

@@ -82,8 +82,8 @@ final class Sequence extends EngineTask {
 
     /** Takes the token sampled from the logits after the last fed token. */
     void accept(int token) {
-        int bos = tokenizer.vocabulary().bos(), eos = tokenizer.vocabulary().eos();
-        if (token == eos || token == bos) {
+        // every end-of-generation token of the vocabulary (EOS, EOT, EOM), and BOS as run.c does
+        if (tokenizer.vocabulary().endsGeneration(token) || token == tokenizer.vocabulary().bos()) {
             finish(FinishReason.STOP, true);
             return;
         }

@@ -18,9 +18,16 @@ import java.util.Map;
  * @param rmsEps        RMSNorm epsilon
  * @param ropeTheta     rotary embedding base frequency
  * @param ropeDim       rotated dimensions per head (the head size for Llama)
+ * @param ropeScale     linear rope scaling: positions are multiplied by this (1 / {@code rope.scaling.factor}; 1 without scaling)
  */
 public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
-                          int contextLength, float rmsEps, float ropeTheta, int ropeDim) {
+                          int contextLength, float rmsEps, float ropeTheta, int ropeDim, float ropeScale) {
+
+    /** A configuration without rope scaling. */
+    public LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
+                       int contextLength, float rmsEps, float ropeTheta, int ropeDim) {
+        this(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, rmsEps, ropeTheta, ropeDim, 1f);
+    }
 
     public LlamaConfig {
         if (dim <= 0 || hiddenDim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocabSize <= 0 || contextLength <= 0) {
@@ -33,8 +40,9 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
         if (ropeDim <= 0 || ropeDim % 2 != 0 || ropeDim > dim / heads) {
             throw new IllegalArgumentException("rope dimension count " + ropeDim + " must be even and at most the head size " + dim / heads);
         }
-        if (!(rmsEps > 0) || !(ropeTheta > 0)) {
-            throw new IllegalArgumentException("rms epsilon and rope base must be positive: " + rmsEps + ", " + ropeTheta);
+        if (!(rmsEps > 0) || !(ropeTheta > 0) || !(ropeScale > 0) || Float.isInfinite(ropeScale)) {
+            throw new IllegalArgumentException("rms epsilon, rope base and rope scale must be positive: " + rmsEps + ", "
+                    + ropeTheta + ", " + ropeScale);
         }
     }
 
@@ -56,7 +64,11 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
         return heads / kvHeads;
     }
 
-    /** Reads the configuration of a {@code llama} model file. */
+    /**
+     * Reads the configuration of a {@code llama} model file. What the engine does not implement
+     * (another architecture, head sizes other than embedding / heads, rope scaling other than
+     * linear) is an error rather than wrong output.
+     */
     public static LlamaConfig read(ModelFile file) throws ModelFormatException {
         Map<String, Object> md = file.metadata();
         Object arch = md.getOrDefault("general.architecture", "llama");
@@ -65,6 +77,13 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
         }
         int dim = intKey(file, "llama.embedding_length", null);
         int heads = intKey(file, "llama.attention.head_count", null);
+        int headSize = heads > 0 && dim % heads == 0 ? dim / heads : 0;
+        for (String key : new String[] {"llama.attention.key_length", "llama.attention.value_length"}) {
+            if (md.containsKey(key) && intKey(file, key, null) != headSize) {
+                throw file.error(key + " = " + md.get(key) + " differs from embedding_length / head_count = " + headSize
+                        + ", which this engine does not support");
+            }
+        }
         int vocab;
         if (md.containsKey("llama.vocab_size")) {
             vocab = intKey(file, "llama.vocab_size", null);
@@ -83,10 +102,33 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
                     intKey(file, "llama.context_length", null),
                     floatKey(file, "llama.attention.layer_norm_rms_epsilon", 1e-5f),
                     floatKey(file, "llama.rope.freq_base", 10000f),
-                    intKey(file, "llama.rope.dimension_count", heads > 0 && dim % heads == 0 ? dim / heads : 0));
+                    intKey(file, "llama.rope.dimension_count", headSize),
+                    ropeScale(file));
         } catch (IllegalArgumentException e) {
             throw file.error(e.getMessage());
         }
+    }
+
+    /**
+     * The linear rope scale, 1 / {@code rope.scaling.factor} (or the older {@code rope.scale_linear}),
+     * as llama.cpp reads it; 1 when the type is {@code none}. YaRN, LongRoPE and other types are refused.
+     */
+    private static float ropeScale(ModelFile file) throws ModelFormatException {
+        Object type = file.metadata().getOrDefault("llama.rope.scaling.type", "linear");
+        if (!"linear".equals(type) && !"none".equals(type)) {
+            throw file.error("llama.rope.scaling.type \"" + type + "\" is not supported (only linear and none)");
+        }
+        float factor = floatKey(file, "llama.rope.scaling.factor", 0f);
+        if (factor == 0f) {
+            factor = floatKey(file, "llama.rope.scale_linear", 0f);
+        }
+        if ("none".equals(type) || factor == 0f) {
+            return 1f;
+        }
+        if (!(factor > 0)) {
+            throw file.error("llama.rope.scaling.factor = " + factor + " is not positive");
+        }
+        return 1f / factor;
     }
 
     private static int intKey(ModelFile file, String key, Integer fallback) throws ModelFormatException {

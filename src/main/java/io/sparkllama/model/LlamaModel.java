@@ -30,7 +30,8 @@ public final class LlamaModel {
     public LlamaModel(LlamaConfig config, LlamaWeights weights) {
         this.config = config;
         this.weights = weights;
-        this.rope = new RopeTable(config.contextLength(), config.ropeDim(), config.ropeTheta());
+        this.rope = new RopeTable(config.contextLength(), config.ropeDim(), config.ropeTheta(), config.ropeScale(),
+                weights.ropeFactors());
     }
 
     public LlamaConfig config() {
@@ -56,6 +57,11 @@ public final class LlamaModel {
             return;
         }
         check(batch, cache, s);
+        int maxPosition = 0;
+        for (int i = 0; i < n; i++) {
+            maxPosition = Math.max(maxPosition, batch.position(i));
+        }
+        rope.ensure(maxPosition + 1);
         LlamaConfig c = config;
         int dim = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim(), hs = c.headSize(), heads = c.heads();
         ComputePool tokenPool = (long) n * hidden < MIN_PARALLEL_ELEMENTWISE ? SERIAL : pool;

@@ -19,8 +19,12 @@ import java.util.concurrent.Future;
 /**
  * All weights of a Llama model. A file without {@code output.weight} ties the output head to
  * the token embedding.
+ *
+ * @param ropeFactors the per-pair rotary frequency divisors of {@code rope_freqs.weight} (Llama 3.1
+ *                    and 3.2), or null when the file has none
  */
-public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, float[] outputNorm, WeightMatrix output) {
+public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, float[] outputNorm, WeightMatrix output,
+                           float[] ropeFactors) {
 
     /** Bytes of heap held by the weights (a tied output head counts once). */
     public long bytes() {
@@ -87,7 +91,14 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
                         (WeightMatrix) get(f.get(3)), (WeightMatrix) get(f.get(4)), (float[]) get(f.get(5)),
                         (WeightMatrix) get(f.get(6)), (WeightMatrix) get(f.get(7)), (WeightMatrix) get(f.get(8)));
             }
-            return new LlamaWeights(get(embedding), layers, get(outputNorm), get(output));
+            float[] ropeFactors = file.tensors().containsKey("rope_freqs.weight")
+                    ? vector(file, "rope_freqs.weight", c.ropeDim() / 2) : null;
+            for (int i = 0; ropeFactors != null && i < ropeFactors.length; i++) {
+                if (!(ropeFactors[i] > 0) || Float.isInfinite(ropeFactors[i])) {
+                    throw file.error("rope_freqs.weight[" + i + "] = " + ropeFactors[i] + " is not a positive number");
+                }
+            }
+            return new LlamaWeights(get(embedding), layers, get(outputNorm), get(output), ropeFactors);
         } finally {
             pool.shutdownNow();
         }

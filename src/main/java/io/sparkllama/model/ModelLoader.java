@@ -29,7 +29,7 @@ public final class ModelLoader {
             checkHeap(file);
             LlamaWeights weights = LlamaWeights.read(file, config);
             LlamaModel model = new LlamaModel(config, weights);
-            return new LoadedModel(modelPath, file.format(), model, new Tokenizer(vocab),
+            return new LoadedModel(modelPath, file.format(), model, Tokenizer.of(vocab),
                     (System.nanoTime() - start) / 1_000_000);
         }
     }

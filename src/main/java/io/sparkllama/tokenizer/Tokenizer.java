@@ -1,96 +1,104 @@
 package io.sparkllama.tokenizer;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.PriorityQueue;
+import java.io.ByteArrayOutputStream;
 
 /**
- * SentencePiece-style BPE, as llama2.c's {@code encode}/{@code decode} and SentencePiece's BPE
- * model do it: a dummy leading space, one token per character (bytes as {@code <0xHH>} tokens
- * when a character has none), then repeatedly merge the adjacent pair whose merged token has the
- * highest score, leftmost first on ties.
- *
- * <p>The merge loop runs on a priority queue over a linked list of symbols, so encoding is
- * O(n log n) in the text length (run.c rescans all pairs per merge, which is O(n^2)); the
- * result is the same. Thread-safe after construction.
+ * Text to token ids and back, for the vocabulary a model was trained with: SentencePiece-style
+ * BPE (Llama 2, TinyLlama, Mistral, llama2.c) or byte-level BPE (Llama 3.x, SmolLM2), chosen by
+ * the vocabulary. Thread-safe after construction.
  */
-public final class Tokenizer {
-    private final Vocabulary vocab;
-    /** Text of every token that text can merge into, to its id (lowest id wins on duplicates). */
-    private final Map<String, Integer> ids = new HashMap<>();
-    /** Token id of each byte value, or -1. */
-    private final int[] byteTokens = new int[256];
+public abstract sealed class Tokenizer permits SentencePieceTokenizer, ByteLevelBpeTokenizer {
+    protected final Vocabulary vocab;
 
-    public Tokenizer(Vocabulary vocab) {
+    Tokenizer(Vocabulary vocab) {
         this.vocab = vocab;
-        Arrays.fill(byteTokens, -1);
-        for (int i = 0; i < vocab.size(); i++) {
-            TokenType t = vocab.type(i);
-            if (t == TokenType.BYTE) {
-                int b = vocab.byteValue(i);
-                if (b >= 0 && byteTokens[b] < 0) {
-                    byteTokens[b] = i;
-                }
-            } else if (t.matchesText() && vocab.piece(i).length > 0) {
-                ids.putIfAbsent(new String(vocab.piece(i), StandardCharsets.UTF_8), i);
-            }
-        }
+    }
+
+    /** The tokenizer for a vocabulary: byte-level BPE when it has BPE rules, else SentencePiece. */
+    public static Tokenizer of(Vocabulary vocab) {
+        return vocab.bpe() != null ? new ByteLevelBpeTokenizer(vocab) : new SentencePieceTokenizer(vocab);
     }
 
     public Vocabulary vocabulary() {
         return vocab;
     }
 
-    /** Encodes with the vocabulary's default: BOS when it says so, no EOS. */
+    /** Encodes user text with the vocabulary's default: BOS when it says so, no EOS, special tokens not parsed. */
     public int[] encode(String text) {
-        return encode(text, vocab.addBos(), false);
+        return encode(text, vocab.addBos(), false, false);
+    }
+
+    /** Encodes user text: special-token texts in it are ordinary text. */
+    public int[] encode(String text, boolean bos, boolean eos) {
+        return encode(text, bos, eos, false);
     }
 
     /**
      * Encodes text into token ids.
      *
+     * @param parseSpecial whether special-token texts in the text (e.g. {@code <|eot_id|>}, written
+     *                     by a chat template) become those tokens
      * @throws IllegalArgumentException when the text holds an unpaired surrogate (it has no UTF-8 form)
      */
-    public int[] encode(String text, boolean bos, boolean eos) {
+    public final int[] encode(String text, boolean bos, boolean eos, boolean parseSpecial) {
         checkWellFormed(text);
-        String body = vocab.addSpacePrefix() && !text.isEmpty() ? " " + text : text;
-        int n = body.length();
-        // worst case: every UTF-16 unit is a 4-byte fallback... bounded by 3 bytes per char unit
-        Symbols s = new Symbols(n * 3 + 2);
-        for (int i = 0; i < n; ) {
-            int cp = body.codePointAt(i);
-            int len = Character.charCount(cp);
-            Integer id = ids.get(body.substring(i, i + len));
-            if (id != null) {
-                s.add(id, true);
-            } else {
-                for (byte b : body.substring(i, i + len).getBytes(StandardCharsets.UTF_8)) {
-                    int bt = byteTokens[b & 0xFF];
-                    s.add(bt >= 0 ? bt : vocab.unk(), false);
-                }
-            }
-            i += len;
-        }
-        merge(s);
-        int count = s.count() + (bos ? 1 : 0) + (eos ? 1 : 0);
-        int[] out = new int[count];
-        int k = 0;
+        IntList out = new IntList();
         if (bos) {
-            out[k++] = vocab.bos();
+            out.add(vocab.bos());
         }
-        for (int i = s.first(); i >= 0; i = s.next[i]) {
-            out[k++] = s.id[i];
-        }
+        encodeText(text, parseSpecial, out);
         if (eos) {
-            out[k++] = vocab.eos();
+            out.add(vocab.eos());
         }
-        return out;
+        return out.toArray();
+    }
+
+    /** Appends the tokens of well-formed text, without BOS or EOS. */
+    abstract void encodeText(String text, boolean parseSpecial, IntList out);
+
+    /** The bytes a generated token adds to the text after {@code prev}; control tokens add none. */
+    public abstract byte[] decode(int prev, int token);
+
+    /** A token's bytes (a {@code <0xHH>} token's byte); a control token's text only when {@code special}. */
+    public byte[] tokenBytes(int token, boolean special) {
+        checkToken(token);
+        int b = vocab.byteValue(token);
+        if (b >= 0) {
+            return new byte[] {(byte) b};
+        }
+        if (vocab.type(token) == TokenType.CONTROL && !special) {
+            return new byte[0];
+        }
+        return vocab.piece(token);
+    }
+
+    /** The bytes of a token sequence, each token's bytes in turn (no context rules). */
+    public byte[] decodeBytes(int[] ids, boolean special) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int id : ids) {
+            out.writeBytes(tokenBytes(id, special));
+        }
+        return out.toByteArray();
+    }
+
+    /** Decodes a whole sequence to text ({@code ids[0]} is context only, as in llama2.c). */
+    public String decodeText(int[] ids) {
+        TextDecoder d = new TextDecoder();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i < ids.length; i++) {
+            sb.append(d.push(decode(ids[i - 1], ids[i])));
+        }
+        return sb.append(d.finish()).toString();
+    }
+
+    void checkToken(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + vocab.size());
+        }
     }
 
     /** Rejects strings without a UTF-8 form, naming the position. */
-    private static void checkWellFormed(String text) {
+    static void checkWellFormed(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (Character.isHighSurrogate(c)) {
@@ -104,131 +112,5 @@ public final class Tokenizer {
                 throw new IllegalArgumentException("text has an unpaired low surrogate at index " + i);
             }
         }
-    }
-
-    /** A candidate merge of symbol {@code left} with its right neighbour into {@code merged}. */
-    private record Pair(float score, int left, int leftId, int right, int rightId, int merged) {
-    }
-
-    private void merge(Symbols s) {
-        PriorityQueue<Pair> queue = new PriorityQueue<>((a, b) -> a.score != b.score
-                ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
-        for (int i = s.first(); i >= 0 && s.next[i] >= 0; i = s.next[i]) {
-            offer(s, i, queue);
-        }
-        while (!queue.isEmpty()) {
-            Pair p = queue.poll();
-            int l = p.left;
-            int r = s.next[l];
-            if (!s.alive[l] || r != p.right || s.id[l] != p.leftId || s.id[r] != p.rightId) {
-                continue; // stale: one side was merged since this pair was queued
-            }
-            s.id[l] = p.merged;
-            s.text[l] = s.text[l] + s.text[r];
-            s.remove(r);
-            if (s.prev[l] >= 0) {
-                offer(s, s.prev[l], queue);
-            }
-            if (s.next[l] >= 0) {
-                offer(s, l, queue);
-            }
-        }
-    }
-
-    private void offer(Symbols s, int left, PriorityQueue<Pair> queue) {
-        int right = s.next[left];
-        if (!s.mergeable[left] || !s.mergeable[right]) {
-            return;
-        }
-        Integer merged = ids.get(s.text[left] + s.text[right]);
-        if (merged != null) {
-            queue.add(new Pair(vocab.score(merged), left, s.id[left], right, s.id[right], merged));
-        }
-    }
-
-    /** Doubly linked list of symbols in an array. */
-    private final class Symbols {
-        final int[] id;
-        final String[] text;
-        final boolean[] mergeable;
-        final boolean[] alive;
-        final int[] prev;
-        final int[] next;
-        int size;
-        int head = -1;
-        int live;
-
-        Symbols(int capacity) {
-            id = new int[capacity];
-            text = new String[capacity];
-            mergeable = new boolean[capacity];
-            alive = new boolean[capacity];
-            prev = new int[capacity];
-            next = new int[capacity];
-        }
-
-        void add(int tokenId, boolean canMerge) {
-            int i = size++;
-            id[i] = tokenId;
-            text[i] = canMerge ? new String(vocab.piece(tokenId), StandardCharsets.UTF_8) : "";
-            mergeable[i] = canMerge;
-            alive[i] = true;
-            prev[i] = i - 1;
-            next[i] = -1;
-            if (i > 0) {
-                next[i - 1] = i;
-            } else {
-                head = 0;
-            }
-            live++;
-        }
-
-        void remove(int i) {
-            alive[i] = false;
-            if (prev[i] >= 0) {
-                next[prev[i]] = next[i];
-            }
-            if (next[i] >= 0) {
-                prev[next[i]] = prev[i];
-            }
-            live--;
-        }
-
-        int first() {
-            return head;
-        }
-
-        int count() {
-            return live;
-        }
-    }
-
-    /**
-     * The bytes that token {@code token} contributes after {@code prev}: its stored text, the
-     * raw byte for a {@code <0xHH>} token, and without the leading space right after BOS.
-     */
-    public byte[] decode(int prev, int token) {
-        if (token < 0 || token >= vocab.size()) {
-            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + vocab.size());
-        }
-        int b = vocab.byteValue(token);
-        if (b >= 0) {
-            return new byte[] {(byte) b};
-        }
-        byte[] piece = vocab.piece(token);
-        if (prev == vocab.bos() && piece.length > 0 && piece[0] == ' ') {
-            return Arrays.copyOfRange(piece, 1, piece.length);
-        }
-        return piece;
-    }
-
-    /** Decodes a whole sequence to text ({@code ids[0]} is context only, as in llama2.c). */
-    public String decodeText(int[] ids) {
-        TextDecoder d = new TextDecoder();
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i < ids.length; i++) {
-            sb.append(d.push(decode(ids[i - 1], ids[i])));
-        }
-        return sb.append(d.finish()).toString();
     }
 }

@@ -1,11 +1,14 @@
 package io.sparkllama.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A SentencePiece-style vocabulary: each token's text (with plain spaces, not U+2581), merge
- * score and type, plus the special token ids and flags. Immutable.
+ * A vocabulary: each token's bytes (with plain spaces, not U+2581; for a byte-level BPE
+ * vocabulary the bytes its GPT-2 text stands for, and a special token's own text), merge score
+ * and type, the special token ids and flags, the tokens that end generation, and for byte-level
+ * BPE its merge rules. Immutable.
  */
 public final class Vocabulary {
     private final byte[][] pieces;
@@ -16,6 +19,8 @@ public final class Vocabulary {
     private final int unk;
     private final boolean addBos;
     private final boolean addSpacePrefix;
+    private final int[] endOfGeneration;
+    private final BpeRules bpe;
 
     /**
      * @param pieces         token texts as UTF-8 bytes, spaces as ' '
@@ -29,6 +34,18 @@ public final class Vocabulary {
      */
     public Vocabulary(byte[][] pieces, float[] scores, TokenType[] types, int bos, int eos, int unk,
                       boolean addBos, boolean addSpacePrefix) {
+        this(pieces, scores, types, bos, eos, unk, addBos, addSpacePrefix, new int[] {eos}, null);
+    }
+
+    /**
+     * A vocabulary with an explicit end-of-generation set and, for byte-level BPE, its rules.
+     *
+     * @param endOfGeneration token ids that end a generation (EOS, EOT, EOM, ...); must hold {@code eos}
+     * @param bpe             the merges and pre-tokenizer of a byte-level BPE vocabulary, or null
+     *                        for a SentencePiece vocabulary
+     */
+    public Vocabulary(byte[][] pieces, float[] scores, TokenType[] types, int bos, int eos, int unk,
+                      boolean addBos, boolean addSpacePrefix, int[] endOfGeneration, BpeRules bpe) {
         int n = pieces.length;
         if (scores.length != n || types.length != n) {
             throw new IllegalArgumentException("pieces, scores and types differ in length: "
@@ -48,6 +65,15 @@ public final class Vocabulary {
         this.unk = unk;
         this.addBos = addBos;
         this.addSpacePrefix = addSpacePrefix;
+        int[] eog = Arrays.stream(endOfGeneration).distinct().sorted().toArray();
+        for (int id : eog) {
+            checkId("end-of-generation", id, n);
+        }
+        if (Arrays.binarySearch(eog, eos) < 0) {
+            throw new IllegalArgumentException("the end-of-generation tokens " + Arrays.toString(eog) + " do not hold EOS " + eos);
+        }
+        this.endOfGeneration = eog;
+        this.bpe = bpe;
     }
 
     private static void checkId(String what, int id, int n) {
@@ -96,6 +122,21 @@ public final class Vocabulary {
 
     public boolean addSpacePrefix() {
         return addSpacePrefix;
+    }
+
+    /** Whether generating this token ends a sequence (EOS, and EOT/EOM where the vocabulary has them). */
+    public boolean endsGeneration(int id) {
+        return Arrays.binarySearch(endOfGeneration, id) >= 0;
+    }
+
+    /** The end-of-generation token ids, ascending. */
+    public int[] endOfGeneration() {
+        return endOfGeneration.clone();
+    }
+
+    /** The byte-level BPE rules, or null for a SentencePiece vocabulary. */
+    public BpeRules bpe() {
+        return bpe;
     }
 
     /** The byte value of a BYTE token ({@code <0xHH>}), or -1 when the token is no byte token. */

@@ -43,7 +43,7 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("Once upon a time, there was a little girl named Lily."), r.out());
         // exactly the text of run.c's first 200 generated tokens, nothing else on stdout
-        Tokenizer tok = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        Tokenizer tok = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
         int[] ids = new int[201];
         ids[0] = 1;
         System.arraycopy(Shared.ints(REFS.get(0).get("generated_tokens")), 0, ids, 1, 200);
@@ -71,7 +71,7 @@ class CliTest {
     void llamaCppQuantizedStories260KGeneratesItsReferenceTokens() throws Exception {
         // stories260K as llama.cpp's quantizer wrote it (Q4_0, Q4_K_M, Q5_K_M, Q8_0; per-tensor fallback
         // types Q5_0, Q5_1, Q8_0 and F16): the greedy text is the float64 reference's 24 tokens
-        Tokenizer tok = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        Tokenizer tok = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
         for (Map<String, Object> ref : Shared.jsonl(Shared.reference("quant_logits.jsonl"))) {
             if (!"stories260K".equals(ref.get("model"))) {
                 continue;

@@ -132,6 +132,32 @@ class HostileFilesTest {
         loadFails(f, "blk.3.ffn_up.weight", "extends past the end of the file", "truncated");
     }
 
+    @Test
+    void modelFeaturesTheEngineDoesNotImplement() throws IOException {
+        loadFails(TestModels.stories260K(GgmlType.F32, Map.of()).string("llama.rope.scaling.type", "yarn")
+                .f32("llama.rope.scaling.factor", 4f).write(dir.resolve("yarn.gguf")),
+                "llama.rope.scaling.type \"yarn\" is not supported");
+        loadFails(TestModels.stories260K(GgmlType.F32, Map.of()).u32("llama.attention.key_length", 16)
+                .write(dir.resolve("keylength.gguf")), "llama.attention.key_length = 16 differs from", "= 8");
+        loadFails(TestModels.stories260K(GgmlType.F32, Map.of()).tensor("rope_freqs.weight", GgmlType.F32.id,
+                GgufWriter.f32Data(new float[] {1, 1, 0, 1}), 4).write(dir.resolve("freqs.gguf")),
+                "rope_freqs.weight[2] = 0.0 is not a positive number");
+    }
+
+    @Test
+    void byteLevelTokenizerWithAnUnknownPreTokenizer() throws IOException {
+        Path f = new GgufWriter().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "tekken")
+                .strings("tokenizer.ggml.tokens", new String[] {"a", "b", "ab"}).strings("tokenizer.ggml.merges", new String[] {"a b"})
+                .write(dir.resolve("tekken.gguf"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.readTokenizer(f, -1));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("tokenizer.ggml.pre \"tekken\" is not supported")
+                && e.getMessage().contains("llama-bpe"), e.getMessage());
+        Path g = new GgufWriter().string("tokenizer.ggml.model", "bert").strings("tokenizer.ggml.tokens", new String[] {"a"})
+                .write(dir.resolve("bert.gguf"));
+        e = assertThrows(ModelFormatException.class, () -> ModelFiles.readTokenizer(g, -1));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.model is \"bert\""), e.getMessage());
+    }
+
     /** Sets the ggml type of the tensor {@code name} (a 2-D tensor) in a GGUF file's bytes. */
     private static void patchType(byte[] bytes, String name, GgmlType type) {
         byte[] n = name.getBytes();

@@ -172,14 +172,14 @@ class ReaderFuzzTest {
     void tokenizerReaderAndEncoder() throws Exception {
         byte[] original = Files.readAllBytes(Shared.model("tok512.bin"));
         Path file = dir.resolve("fuzz-tok512.bin");
-        Tokenizer tok = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin")));
+        Tokenizer tok = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin")));
         int[] counts = new int[2]; // tokenizer mutants loaded, texts that round-tripped
         for (int i = 0; i < CASES; i++) {
             long seed = 3_000_000 + i;
             Random rnd = new Random(seed);
             Files.write(file, mutate(original, rnd, original.length));
             check("tok512.bin", seed, () -> {
-                Tokenizer t = new Tokenizer(Llama2cTokenizerReader.read(file, 512));
+                Tokenizer t = Tokenizer.of(Llama2cTokenizerReader.read(file, 512));
                 t.decodeText(t.encode("Once upon a time, 你好 😀", true, false));
                 counts[0]++;
             }, ModelFormatException.class);

@@ -20,8 +20,8 @@ class TokenizerReferenceTest {
 
     @BeforeAll
     static void load() throws Exception {
-        tok32k = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin"), 32000));
-        tok512 = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        tok32k = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin"), 32000));
+        tok512 = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
     }
 
     @Test

@@ -24,10 +24,10 @@ class TokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        bin512 = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
-        bin32k = new Tokenizer(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin")));
+        bin512 = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tok512.bin"), 512));
+        bin32k = Tokenizer.of(Llama2cTokenizerReader.read(Shared.model("tokenizer.bin")));
         try (ModelFile f = GgufReader.open(Shared.model("stories260K.gguf"))) {
-            gguf512 = new Tokenizer(GgufVocabulary.read(f));
+            gguf512 = Tokenizer.of(GgufVocabulary.read(f));
         }
     }
 
