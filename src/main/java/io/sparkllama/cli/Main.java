@@ -24,6 +24,7 @@ public final class Main {
     static {
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("tokenize", new TokenizeCommand());
+        COMMANDS.put("template", new TemplateCommand());
         COMMANDS.put("bench", new BenchCommand());
         COMMANDS.put("score", new ScoreCommand());
         COMMANDS.put("choose", new ChooseCommand());
