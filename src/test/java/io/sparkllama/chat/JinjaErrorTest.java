@@ -125,6 +125,12 @@ class JinjaErrorTest {
     }
 
     @Test
+    void absurdNestingIsAnError() {
+        ChatTemplateException e = assertFails("{{ " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + " }}", "template nested too deeply to parse");
+        assertEquals(0, e.line());
+    }
+
+    @Test
     void endlessRecursionIsAnError() {
         ChatTemplateException e = assertFails("{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", "template recursion too deep");
         assertEquals(0, e.line());
