@@ -1,7 +1,9 @@
 package io.sparkllama.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,32 +50,42 @@ final class ByteLevelBpeTokenizer extends Tokenizer {
         String[] rulesText = rules.merges();
         this.merges = new MergeTable(rulesText.length);
         this.mergedSymbol = new int[rulesText.length];
-        // Pass 1: every merge's result gets a symbol id, so pass 2 can resolve parts that only
-        // a merge of a later rank produces.
-        Map<String, Integer> symbols = new HashMap<>(ids);
-        String[][] parts = new String[rulesText.length][];
+        // Merge results that are no token get ids above the vocabulary. A merge whose part is
+        // only produced by a merge of a later rank is resolved once every result has its id.
+        Map<String, Integer> virtual = new HashMap<>();
+        List<Integer> deferred = new ArrayList<>();
         for (int r = 0; r < rulesText.length; r++) {
             String m = rulesText[r];
             int space = m.indexOf(' ', 1);
             if (space < 0) {
                 throw new IllegalArgumentException("merge " + r + " \"" + m + "\" is not two texts joined by a space");
             }
-            parts[r] = new String[] {m.substring(0, space), m.substring(space + 1)};
-            String merged = parts[r][0] + parts[r][1];
-            Integer id = symbols.get(merged);
-            if (id == null) {
-                id = symbols.size();
-                symbols.put(merged, id);
+            String left = m.substring(0, space), right = m.substring(space + 1);
+            Integer merged = ids.get(left + right);
+            if (merged == null) {
+                merged = virtual.computeIfAbsent(left + right, k -> texts.length + virtual.size());
             }
-            mergedSymbol[r] = id;
-        }
-        for (int r = 0; r < rulesText.length; r++) {
-            Integer left = symbols.get(parts[r][0]);
-            Integer right = symbols.get(parts[r][1]);
-            if (left != null && right != null) {
-                merges.putIfAbsent(left, right, r);
+            mergedSymbol[r] = merged;
+            Integer l = symbol(left, virtual), rt = symbol(right, virtual);
+            if (l != null && rt != null) {
+                merges.putLowest(l, rt, r);
+            } else {
+                deferred.add(r);
             }
         }
+        for (int r : deferred) {
+            String m = rulesText[r];
+            int space = m.indexOf(' ', 1);
+            Integer l = symbol(m.substring(0, space), virtual), rt = symbol(m.substring(space + 1), virtual);
+            if (l != null && rt != null) {
+                merges.putLowest(l, rt, r);
+            }
+        }
+    }
+
+    private Integer symbol(String text, Map<String, Integer> virtual) {
+        Integer id = ids.get(text);
+        return id != null ? id : virtual.get(text);
     }
 
     @Override

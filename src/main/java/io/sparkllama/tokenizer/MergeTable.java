@@ -28,8 +28,8 @@ final class MergeTable {
         return (int) (h >>> 40) & mask;
     }
 
-    /** Records a rank for a pair unless the pair already has one (the first, lowest rank wins). */
-    void putIfAbsent(int left, int right, int rank) {
+    /** Records a rank for a pair; a pair listed twice keeps its lowest rank. */
+    void putLowest(int left, int right, int rank) {
         long k = key(left, right);
         for (int i = slot(k); ; i = (i + 1) & mask) {
             if (keys[i] == -1L) {
@@ -38,6 +38,7 @@ final class MergeTable {
                 return;
             }
             if (keys[i] == k) {
+                ranks[i] = Math.min(ranks[i], rank);
                 return;
             }
         }
