@@ -29,13 +29,15 @@ final class BatchGeneration {
     private final Engine engine;
     private final SamplingParams defaults;
     private final PrintStream err;
+    private final Chat chat;
 
     private record InFlight(Object id, CompletableFuture<GenerationResult> result) {
     }
 
-    BatchGeneration(Engine engine, SamplingParams defaults, PrintStream err) {
+    BatchGeneration(Engine engine, SamplingParams defaults, Chat chat, PrintStream err) {
         this.engine = engine;
         this.defaults = defaults;
+        this.chat = chat;
         this.err = err;
     }
 
@@ -55,7 +57,7 @@ final class BatchGeneration {
                 if (line.isBlank()) {
                     continue;
                 }
-                PromptLine p = PromptLine.parse(line, lineNumber, defaults);
+                PromptLine p = PromptLine.parse(line, lineNumber, defaults, chat);
                 CompletableFuture<GenerationResult> f = p.error != null
                         ? CompletableFuture.completedFuture(GenerationResult.error(p.error, 0))
                         : engine.submit(p.request);

@@ -26,19 +26,20 @@ final class GenerateCommand implements Command {
     @Override
     public Set<String> valued() {
         return Set.of("model", "tokenizer", "prompt", "prompts", "output", "batch-size", "max-tokens", "temperature",
-                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk", "prefix-cache");
+                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk", "prefix-cache",
+                "chat-format", "system", "chat-date");
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of();
+        return Set.of("chat");
     }
 
     @Override
     public String usage() {
         return "  generate --model FILE (--prompt TEXT | --prompts FILE.jsonl) [options]   complete prompts\n"
                 + "\n"
-                + "  --model FILE        GGUF (F32, F16, BF16, Q8_0, Q4_0) or llama2.c checkpoint\n"
+                + "  --model FILE        GGUF (every type of README's table) or llama2.c checkpoint\n"
                 + "  --tokenizer FILE    llama2.c tokenizer.bin (default: embedded in GGUF, or tokenizer.bin beside the model)\n"
                 + "  --prompt TEXT       one prompt (default: empty, generation starts from BOS)\n"
                 + "  --prompts FILE      JSON Lines, one {\"id\", \"prompt\", optional \"temperature\", \"top_p\", \"top_k\",\n"
@@ -58,7 +59,8 @@ final class GenerateCommand implements Command {
                 + "  --kv f32|f16        KV cache element type (default f32)\n"
                 + "  --context N         positions per sequence (default: the model's context length)\n"
                 + "  --prefill-chunk N   prompt tokens per step (default 64)\n"
-                + "  --prefix-cache N    keep the last N prompts' KV to reuse shared prefixes (default 0: off)\n";
+                + "  --prefix-cache N    keep the last N prompts' KV to reuse shared prefixes (default 0: off)\n"
+                + Chat.USAGE;
     }
 
     @Override
@@ -91,11 +93,12 @@ final class GenerateCommand implements Command {
         MemoryBudget.checkBeforeLoading(Cli.requireFile(o, "model"), engineOptions);
         LoadedModel m = ModelLoader.load(Cli.requireFile(o, "model"), Cli.optionalFile(o, "tokenizer"));
         err.printf(Locale.ROOT, "loaded %s in %d ms%n", m.describe(), m.loadMillis());
+        Chat chat = Chat.of(o, m);
         try (Engine engine = new Engine(m, engineOptions)) {
             if (batch) {
-                return new BatchGeneration(engine, params, err).run(o.path("prompts"), o.path("output"), out);
+                return new BatchGeneration(engine, params, chat, err).run(o.path("prompts"), o.path("output"), out);
             }
-            return single(engine, o.get("prompt") == null ? "" : o.get("prompt"), params, out, err);
+            return single(engine, o.get("prompt") == null ? "" : o.get("prompt"), chat, params, out, err);
         }
     }
 
@@ -106,14 +109,18 @@ final class GenerateCommand implements Command {
         return stop;
     }
 
-    private static int single(Engine engine, String promptText, SamplingParams params, PrintStream out, PrintStream err) {
+    /** One prompt, echoed and then completed on stdout as it is produced; with --chat only the reply is printed. */
+    private static int single(Engine engine, String promptText, Chat chat, SamplingParams params, PrintStream out, PrintStream err) {
         Tokenizer tok = engine.model().tokenizer();
-        int[] prompt = tok.encode(promptText, true, false);
-        TextDecoder text = new TextDecoder();
-        for (int i = 1; i < prompt.length; i++) {
-            out.print(text.push(tok.decode(prompt[i - 1], prompt[i])));
+        int[] prompt = chat != null ? tok.encode(chat.render(promptText), tok.vocabulary().addBos(), false, true)
+                : tok.encode(promptText, true, false);
+        if (chat == null) {
+            TextDecoder text = new TextDecoder();
+            for (int i = 1; i < prompt.length; i++) {
+                out.print(text.push(tok.decode(prompt[i - 1], prompt[i])));
+            }
+            out.flush();
         }
-        out.flush();
         long[] firstText = {0};
         long t0 = System.nanoTime();
         GenerationResult r = engine.generate(GenerationRequest.ofTokens(prompt, params).withListener(chunk -> {

@@ -31,6 +31,7 @@ public final class Main {
         COMMANDS.put("bench-label", new BenchLabelCommand());
         COMMANDS.put("inspect", new InspectCommand());
         COMMANDS.put("machine", new MachineCommand());
+        COMMANDS.put("bench-tokenizer", new BenchTokenizerCommand());
     }
 
     private Main() {

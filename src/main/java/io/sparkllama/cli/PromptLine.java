@@ -10,7 +10,9 @@ import java.util.Map;
 
 /**
  * One line of a {@code --prompts} JSON Lines file: {@code {"id": ..., "prompt": "...", and
- * optionally "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "truncate"}}.
+ * optionally "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "truncate"}}; with
+ * {@code --chat}, the prompt is the user turn of the chat template, or the line gives the whole
+ * conversation as {@code "messages": [{"role": ..., "content": ...}, ...]} instead.
  * Fields a line leaves out come from the command line. A line without a seed gets one derived
  * from the run's seed and its id (or its line number when it has no id; see {@link Seeds}), so
  * its output does not depend on the batch it runs in.
@@ -29,7 +31,7 @@ final class PromptLine {
         this.error = error;
     }
 
-    static PromptLine parse(String line, long lineNumber, SamplingParams defaults) {
+    static PromptLine parse(String line, long lineNumber, SamplingParams defaults, Chat chat) {
         Object id = lineNumber;
         try {
             Object json = Json.parse(line);
@@ -39,9 +41,16 @@ final class PromptLine {
             if (m.containsKey("id")) {
                 id = m.get("id");
             }
-            Object prompt = m.get("prompt");
-            if (!(prompt instanceof String text)) {
-                return new PromptLine(id, null, prompt == null ? "missing \"prompt\"" : "\"prompt\" must be a string");
+            String text;
+            if (m.containsKey("messages")) {
+                if (chat == null) {
+                    return new PromptLine(id, null, "\"messages\" need --chat");
+                }
+                text = chat.render(m.get("messages"));
+            } else if (m.get("prompt") instanceof String user) {
+                text = chat == null ? user : chat.render(user);
+            } else {
+                return new PromptLine(id, null, m.get("prompt") == null ? "missing \"prompt\"" : "\"prompt\" must be a string");
             }
             long seed = m.containsKey("seed") ? integer(m, "seed", Long.MIN_VALUE, Long.MAX_VALUE)
                     : Seeds.forRow(defaults.seed(), id);
@@ -53,7 +62,7 @@ final class PromptLine {
                     m.containsKey("max_tokens") ? (int) integer(m, "max_tokens", 0, Integer.MAX_VALUE) : defaults.maxTokens(),
                     m.containsKey("stop") ? stops(m.get("stop")) : defaults.stop());
             boolean truncate = Boolean.TRUE.equals(m.get("truncate"));
-            return new PromptLine(id, GenerationRequest.of(text, p).withTruncateLeft(truncate), null);
+            return new PromptLine(id, GenerationRequest.of(text, p).withTruncateLeft(truncate).withParseSpecial(chat != null), null);
         } catch (IllegalArgumentException e) {
             return new PromptLine(id, null, e.getMessage());
         }

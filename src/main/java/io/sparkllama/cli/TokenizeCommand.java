@@ -21,17 +21,18 @@ final class TokenizeCommand implements Command {
 
     @Override
     public Set<String> flags() {
-        return Set.of("no-bos");
+        return Set.of("no-bos", "special");
     }
 
     @Override
     public String usage() {
-        return "  tokenize (--model FILE | --tokenizer FILE) --text TEXT [--no-bos]   token ids as a JSON array\n"
+        return "  tokenize (--model FILE | --tokenizer FILE) --text TEXT [--no-bos] [--special]   token ids as a JSON array\n"
                 + "\n"
                 + "  --model FILE      GGUF file with an embedded tokenizer, or a llama2.c checkpoint (with --tokenizer)\n"
                 + "  --tokenizer FILE  llama2.c tokenizer.bin, or a GGUF file whose vocabulary to use\n"
                 + "  --text TEXT       the text to encode\n"
-                + "  --no-bos          do not start with BOS\n";
+                + "  --no-bos          do not start with BOS (default: BOS when the vocabulary adds one)\n"
+                + "  --special         special-token texts (e.g. <|eot_id|>) become those tokens, as in chat prompts\n";
     }
 
     @Override
@@ -41,12 +42,13 @@ final class TokenizeCommand implements Command {
             throw new UsageException("tokenize: give --model or --tokenizer");
         }
         Tokenizer tok = Tokenizer.of(vocabulary(o.path("model"), o.path("tokenizer")));
-        out.println(Json.toJson(tok.encode(text, !o.has("no-bos"), false)));
+        boolean bos = tok.vocabulary().addBos() && !o.has("no-bos");
+        out.println(Json.toJson(tok.encode(text, bos, false, o.has("special"))));
         return 0;
     }
 
     /** The vocabulary, without loading any weights. */
-    private static Vocabulary vocabulary(Path model, Path tokenizer) throws ModelFormatException {
+    static Vocabulary vocabulary(Path model, Path tokenizer) throws ModelFormatException {
         if (model == null) {
             return ModelFiles.readTokenizer(tokenizer, -1);
         }

@@ -182,7 +182,8 @@ public final class Engine implements AutoCloseable {
     /** Tokenizes and checks a request on the caller's thread. */
     private Sequence sequence(GenerationRequest r, CompletableFuture<GenerationResult> future) {
         Tokenizer tok = loaded.tokenizer();
-        int[] tokens = r.promptTokens() != null ? r.promptTokens().clone() : tok.encode(r.prompt(), true, false);
+        int[] tokens = r.promptTokens() != null ? r.promptTokens().clone()
+                : tok.encode(r.prompt(), tok.vocabulary().addBos(), false, r.parseSpecial());
         checkTokens(tokens);
         int context = cache.context();
         if (tokens.length > context || (r.truncateLeft() && tokens.length + r.params().maxTokens() > context)) {

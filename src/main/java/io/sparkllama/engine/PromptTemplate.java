@@ -5,32 +5,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds a row's prompt text: a template with {@code {column}} placeholders filled from the row,
- * optionally wrapped in the Llama 2 chat format
- * ({@code [INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST]}; the tokenizer adds BOS). A
- * placeholder for a column the row does not have, or whose value is null, is an error for that
- * row. {@code {{} and {@code }}} write literal braces.
+ * Builds a row's prompt text (or, with a chat format, the user message): a template with
+ * {@code {column}} placeholders filled from the row. A placeholder for a column the row does
+ * not have, or whose value is null, is an error for that row. {@code {{} and {@code }}} write
+ * literal braces.
  */
 public final class PromptTemplate {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{|}}|\\{([A-Za-z_][A-Za-z0-9_.]*)}");
 
     private final String template;
-    private final boolean chat;
-    private final String system;
 
     /**
      * @param template text with {@code {column}} placeholders, or null to use the prompt column as it is
-     * @param chat     wrap in the Llama 2 chat format
-     * @param system   system prompt for the chat format, or null
      */
-    public PromptTemplate(String template, boolean chat, String system) {
+    public PromptTemplate(String template) {
         this.template = template;
-        this.chat = chat;
-        this.system = system == null || system.isEmpty() ? null : system;
     }
 
-    /** No template, no chat format: the prompt column as it is. */
-    public static final PromptTemplate PLAIN = new PromptTemplate(null, false, null);
+    /** No template: the prompt column as it is. */
+    public static final PromptTemplate PLAIN = new PromptTemplate(null);
 
     /**
      * The prompt for a row.
@@ -40,12 +33,7 @@ public final class PromptTemplate {
      * @throws IllegalArgumentException when a placeholder names a missing or null column
      */
     public String render(String prompt, Function<String, Object> column) {
-        String user = template == null ? prompt : fill(column);
-        if (!chat) {
-            return user;
-        }
-        return system == null ? "[INST] " + user + " [/INST]"
-                : "[INST] <<SYS>>\n" + system + "\n<</SYS>>\n\n" + user + " [/INST]";
+        return template == null ? prompt : fill(column);
     }
 
     private String fill(Function<String, Object> column) {

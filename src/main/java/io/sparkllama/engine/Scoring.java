@@ -20,6 +20,15 @@ public final class Scoring {
 
     /** Context tokens (BOS first) and the continuation's tokens. */
     public static int[][] encodePair(Tokenizer tok, String context, String continuation) {
+        return encodePair(tok, context, continuation, false);
+    }
+
+    /**
+     * Context tokens (BOS first) and the continuation's tokens.
+     *
+     * @param parseSpecial whether special-token texts become tokens (a context a chat template rendered)
+     */
+    public static int[][] encodePair(Tokenizer tok, String context, String continuation, boolean parseSpecial) {
         int spaces = 0;
         while (spaces < context.length() && context.charAt(context.length() - 1 - spaces) == ' ') {
             spaces++;
@@ -28,8 +37,8 @@ public final class Scoring {
             continuation = context.substring(context.length() - spaces) + continuation;
             context = context.substring(0, context.length() - spaces);
         }
-        int[] contextTokens = tok.encode(context, false, false);
-        int[] whole = tok.encode(context + continuation, false, false);
+        int[] contextTokens = tok.encode(context, false, false, parseSpecial);
+        int[] whole = tok.encode(context + continuation, false, false, parseSpecial);
         int[] continuationTokens = Arrays.copyOfRange(whole, Math.min(contextTokens.length, whole.length), whole.length);
         int[] withBos = new int[contextTokens.length + 1];
         withBos[0] = tok.vocabulary().bos();
@@ -44,10 +53,15 @@ public final class Scoring {
      * @throws IllegalArgumentException when a continuation has no tokens of its own
      */
     public static ScoreRequest request(Tokenizer tok, String context, List<String> continuations) {
+        return request(tok, context, continuations, false);
+    }
+
+    /** As {@link #request(Tokenizer, String, List)}, with special-token texts parsed when asked (chat prompts). */
+    public static ScoreRequest request(Tokenizer tok, String context, List<String> continuations, boolean parseSpecial) {
         int[] contextTokens = null;
         List<int[]> options = new ArrayList<>();
         for (String c : continuations) {
-            int[][] pair = encodePair(tok, context, c);
+            int[][] pair = encodePair(tok, context, c, parseSpecial);
             contextTokens = pair[0];
             if (pair[1].length == 0) {
                 throw new IllegalArgumentException("continuation \"" + c + "\" has no tokens after the context");

@@ -12,8 +12,10 @@ import java.nio.file.Path;
  * @param model       configuration, weights and forward pass
  * @param tokenizer   the tokenizer (embedded in a GGUF file or read from a llama2.c tokenizer.bin)
  * @param loadMillis  wall time of loading
+ * @param chatTemplate the file's chat template ({@code tokenizer.chat_template}, Jinja), or null
  */
-public record LoadedModel(Path path, String format, LlamaModel model, Tokenizer tokenizer, long loadMillis) {
+public record LoadedModel(Path path, String format, LlamaModel model, Tokenizer tokenizer, long loadMillis,
+                          String chatTemplate) {
 
     public LlamaConfig config() {
         return model.config();

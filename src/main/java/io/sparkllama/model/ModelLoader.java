@@ -29,8 +29,9 @@ public final class ModelLoader {
             checkHeap(file);
             LlamaWeights weights = LlamaWeights.read(file, config);
             LlamaModel model = new LlamaModel(config, weights);
+            Object template = file.metadata().get("tokenizer.chat_template");
             return new LoadedModel(modelPath, file.format(), model, Tokenizer.of(vocab),
-                    (System.nanoTime() - start) / 1_000_000);
+                    (System.nanoTime() - start) / 1_000_000, template instanceof String t ? t : null);
         }
     }
 

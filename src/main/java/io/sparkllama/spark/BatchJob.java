@@ -66,6 +66,22 @@ final class BatchJob {
     private BatchJob() {
     }
 
+    /** The chat keys of the jobs that can send prompts as chat turns, with their defaults. */
+    static void putChatKeys(Map<String, String> keys) {
+        keys.put("llama.chat", "false");
+        keys.put("llama.chat.format", "model");
+        keys.put("llama.chat.date", "");
+        keys.put("llama.system.prompt", "");
+    }
+
+    /** Sets a transformer's chat params from the chat keys. */
+    static <T extends ChattingTransformer<T>> T chatSettings(T t, JobConfig c) {
+        return t.setChatTemplate(c.getBoolean("llama.chat"))
+                .setChatFormat(c.optional("llama.chat.format"))
+                .setChatDate(c.optional("llama.chat.date"))
+                .setSystemPrompt(c.optional("llama.system.prompt"));
+    }
+
     /** Sets the model, id column and engine sizing keys on a transformer. */
     static <T extends LlamaTransformer<T>> T engineSettings(T t, JobConfig c) {
         return t.setModel(c.require("llama.model"))

@@ -31,8 +31,8 @@ public final class GenerateJob {
         KEYS.put("llama.seed", "0");
         KEYS.put("llama.stop", "");
         KEYS.put("llama.prompt.template", "");
-        KEYS.put("llama.chat", "false");
-        KEYS.put("llama.system.prompt", "");
+        BatchJob.putChatKeys(KEYS);
+        KEYS.put("llama.messages.column", "");
         KEYS.put("llama.truncate", "false");
     }
 
@@ -50,7 +50,7 @@ public final class GenerateJob {
     }
 
     static LlamaGenerator generator(JobConfig c) {
-        return BatchJob.engineSettings(new LlamaGenerator(), c)
+        return BatchJob.chatSettings(BatchJob.engineSettings(new LlamaGenerator(), c), c)
                 .setInputCol(c.get("llama.prompt.column"))
                 .setOutputCol(c.get("llama.output.column"))
                 .setMaxTokens(c.getInt("llama.max.tokens", 0, Integer.MAX_VALUE))
@@ -60,8 +60,7 @@ public final class GenerateJob {
                 .setSeed(c.getLong("llama.seed"))
                 .setStop(c.getStrings("llama.stop"))
                 .setPromptTemplate(c.optional("llama.prompt.template"))
-                .setChatTemplate(c.getBoolean("llama.chat"))
-                .setSystemPrompt(c.optional("llama.system.prompt"))
+                .setMessagesCol(c.optional("llama.messages.column"))
                 .setTruncate(c.getBoolean("llama.truncate"));
     }
 }

@@ -1,5 +1,6 @@
 package io.sparkllama.spark;
 
+import io.sparkllama.engine.ChatFormat;
 import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.FinishReason;
 import io.sparkllama.engine.GenerationRequest;
@@ -46,11 +47,14 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
         Engine engine = EngineRegistry.get(spec.value());
         PromptTemplate template = settings.promptTemplate();
-        int promptIndex = inputSchema.fieldIndex(settings.promptColumn());
+        ChatSettings.ForRows chat = settings.messagesColumn() != null
+                ? settings.chat().withEnabled(true).forRows(engine.model()) : settings.chat().forRows(engine.model());
+        int promptIndex = settings.messagesColumn() != null ? inputSchema.fieldIndex(settings.messagesColumn())
+                : inputSchema.fieldIndex(settings.promptColumn());
         int idIndex = inputSchema.fieldIndex(settings.idColumn());
         return new RowPipeline<GenerationResult>(rows, settings.inFlight(), row -> {
             try {
-                return engine.submit(request(row, template, promptIndex, idIndex));
+                return engine.submit(request(row, template, chat, promptIndex, idIndex));
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.completedFuture(GenerationResult.error(e.getMessage(), 0));
             }
@@ -61,13 +65,21 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
         });
     }
 
-    private GenerationRequest request(Row row, PromptTemplate template, int promptIndex, int idIndex) {
+    private GenerationRequest request(Row row, PromptTemplate template, ChatSettings.ForRows chatForRows, int promptIndex,
+                                      int idIndex) {
         Object id = row.get(idIndex);
         if (id == null) {
             throw new IllegalArgumentException("id is null: every row needs an id (it seeds sampling and identifies the row on resume)");
         }
-        String prompt = RowPrompts.render(row, inputSchema, template, promptIndex);
-        return GenerationRequest.of(prompt, sampling(row, id)).withTruncateLeft(settings.truncate());
+        ChatFormat chat = chatForRows.get();
+        String prompt;
+        if (settings.messagesColumn() != null) {
+            prompt = chat.render(RowPrompts.messages(row.get(promptIndex), settings.chat().system()));
+        } else {
+            String user = RowPrompts.render(row, inputSchema, template, promptIndex);
+            prompt = chat == null ? user : chat.render(settings.chat().system(), user);
+        }
+        return GenerationRequest.of(prompt, sampling(row, id)).withTruncateLeft(settings.truncate()).withParseSpecial(chat != null);
     }
 
     /** The job's sampling settings, with the row's own where it has parameter columns. */

@@ -11,14 +11,14 @@ import java.util.List;
  * prompt format. Serializable, built on the driver from the transformer's params.
  */
 record GenerationSettings(String promptColumn, String idColumn, long jobSeed, float temperature, int topK, float topP,
-                          int maxTokens, List<String> stop, boolean truncate, String template, boolean chat,
-                          String systemPrompt, int inFlight) implements Serializable {
+                          int maxTokens, List<String> stop, boolean truncate, String template, ChatSettings chat,
+                          String messagesColumn, int inFlight) implements Serializable {
 
     SamplingParams sampling(long seed) {
         return new SamplingParams(temperature, topK, topP, seed, maxTokens, stop);
     }
 
     PromptTemplate promptTemplate() {
-        return new PromptTemplate(template, chat, systemPrompt);
+        return new PromptTemplate(template);
     }
 }

@@ -19,8 +19,7 @@ public final class LabelJob {
     static {
         KEYS.put("llama.prompt.column", "text");
         KEYS.put("llama.prompt.template", "");
-        KEYS.put("llama.chat", "false");
-        KEYS.put("llama.system.prompt", "");
+        BatchJob.putChatKeys(KEYS);
         KEYS.put("llama.options", "");
         KEYS.put("llama.options.column", "");
         KEYS.put("llama.output.column", "label");
@@ -39,13 +38,11 @@ public final class LabelJob {
     }
 
     static LlamaChooser chooser(JobConfig c) {
-        return BatchJob.engineSettings(new LlamaChooser(), c)
+        return BatchJob.chatSettings(BatchJob.engineSettings(new LlamaChooser(), c), c)
                 .setInputCol(c.get("llama.prompt.column"))
                 .setOutputCol(c.get("llama.output.column"))
                 .setOptions(c.getStrings("llama.options"))
                 .setOptionsCol(c.optional("llama.options.column"))
-                .setPromptTemplate(c.optional("llama.prompt.template"))
-                .setChatTemplate(c.getBoolean("llama.chat"))
-                .setSystemPrompt(c.optional("llama.system.prompt"));
+                .setPromptTemplate(c.optional("llama.prompt.template"));
     }
 }

@@ -27,7 +27,7 @@ import java.util.List;
  * cannot be scored become error rows. A long instruction shared by every row (a prompt template)
  * is computed once per executor with {@link #setPrefixCache}.
  */
-public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
+public final class LlamaChooser extends ChattingTransformer<LlamaChooser> {
     private static final long serialVersionUID = 1L;
 
     private final Param<String> inputCol;
@@ -35,8 +35,6 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
     private final StringArrayParam options;
     private final Param<String> optionsCol;
     private final Param<String> promptTemplate;
-    private final BooleanParam chatTemplate;
-    private final Param<String> systemPrompt;
 
     public LlamaChooser() {
         this(Identifiable$.MODULE$.randomUID("llamaChooser"));
@@ -49,15 +47,11 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
         options = new StringArrayParam(this, "options", "the options every row chooses from (a leading space matters)");
         optionsCol = new Param<>(this, "optionsCol", "array<string> column with each row's options; empty to use options");
         promptTemplate = new Param<>(this, "promptTemplate", "template with {column} placeholders; empty to use the input column");
-        chatTemplate = new BooleanParam(this, "chatTemplate", "wrap prompts in the Llama 2 chat format");
-        systemPrompt = new Param<>(this, "systemPrompt", "system prompt of the chat format");
         setDefault(inputCol, "prompt");
         setDefault(outputCol, "label");
         setDefault(options, new String[0]);
         setDefault(optionsCol, "");
         setDefault(promptTemplate, "");
-        setDefault(chatTemplate, false);
-        setDefault(systemPrompt, "");
     }
 
     public Param<String> inputCol() { return inputCol; }
@@ -65,16 +59,12 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
     public StringArrayParam options() { return options; }
     public Param<String> optionsCol() { return optionsCol; }
     public Param<String> promptTemplate() { return promptTemplate; }
-    public BooleanParam chatTemplate() { return chatTemplate; }
-    public Param<String> systemPrompt() { return systemPrompt; }
 
     public LlamaChooser setInputCol(String v) { set(inputCol, v); return this; }
     public LlamaChooser setOutputCol(String v) { set(outputCol, v); return this; }
     public LlamaChooser setOptions(String... v) { set(options, v); return this; }
     public LlamaChooser setOptionsCol(String v) { set(optionsCol, v == null ? "" : v); return this; }
     public LlamaChooser setPromptTemplate(String v) { set(promptTemplate, v == null ? "" : v); return this; }
-    public LlamaChooser setChatTemplate(boolean v) { set(chatTemplate, v); return this; }
-    public LlamaChooser setSystemPrompt(String v) { set(systemPrompt, v == null ? "" : v); return this; }
 
     ScoringSettings settings() {
         String[] fixed = value(options);
@@ -82,10 +72,9 @@ public final class LlamaChooser extends LlamaTransformer<LlamaChooser> {
         if (column.isEmpty() && fixed.length < 2) {
             throw new IllegalArgumentException("LlamaChooser: set at least two options (setOptions) or an options column (setOptionsCol)");
         }
-        String template = value(promptTemplate), system = value(systemPrompt);
+        String template = value(promptTemplate);
         return new ScoringSettings(true, value(idCol()), value(inputCol), List.of(fixed), column.isEmpty() ? null : column,
-                null, null, template.isEmpty() ? null : template, value(chatTemplate), system.isEmpty() ? null : system,
-                inFlight());
+                null, null, template.isEmpty() ? null : template, chatSettings(), inFlight());
     }
 
     @Override

@@ -35,7 +35,7 @@ import java.util.List;
  *     .transform(prompts);
  * </pre>
  */
-public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
+public final class LlamaGenerator extends ChattingTransformer<LlamaGenerator> {
     private static final long serialVersionUID = 1L;
 
     private final Param<String> inputCol;
@@ -47,8 +47,7 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     private final LongParam seed;
     private final StringArrayParam stop;
     private final Param<String> promptTemplate;
-    private final BooleanParam chatTemplate;
-    private final Param<String> systemPrompt;
+    private final Param<String> messagesCol;
     private final BooleanParam truncate;
 
     public LlamaGenerator() {
@@ -64,8 +63,8 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
         topP = new DoubleParam(this, "topP", "nucleus sampling threshold in (0, 1]");
         topK = new IntParam(this, "topK", "sample among the k most likely tokens, 0 for all");
         stop = new StringArrayParam(this, "stop", "strings that end a completion (not included)");
-        chatTemplate = new BooleanParam(this, "chatTemplate", "wrap prompts in the Llama 2 chat format");
-        systemPrompt = new Param<>(this, "systemPrompt", "system prompt of the chat format");
+        messagesCol = new Param<>(this, "messagesCol",
+                "column of conversations (array of struct<role, content>) sent through the chat template instead of inputCol; empty for none");
         seed = new LongParam(this, "seed", "job seed; each row's seed derives from it and the row id");
         promptTemplate = new Param<>(this, "promptTemplate", "template with {column} placeholders; empty to use the input column as it is");
         truncate = new BooleanParam(this, "truncate", "cut over-long prompts from the left instead of returning an error row");
@@ -78,8 +77,7 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
         setDefault(seed, 0L);
         setDefault(stop, new String[0]);
         setDefault(promptTemplate, "");
-        setDefault(chatTemplate, false);
-        setDefault(systemPrompt, "");
+        setDefault(messagesCol, "");
         setDefault(truncate, false);
     }
 
@@ -94,8 +92,7 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     public LongParam seed() { return seed; }
     public StringArrayParam stop() { return stop; }
     public Param<String> promptTemplate() { return promptTemplate; }
-    public BooleanParam chatTemplate() { return chatTemplate; }
-    public Param<String> systemPrompt() { return systemPrompt; }
+    public Param<String> messagesCol() { return messagesCol; }
     public BooleanParam truncate() { return truncate; }
 
     // Setters (fluent)
@@ -109,24 +106,29 @@ public final class LlamaGenerator extends LlamaTransformer<LlamaGenerator> {
     public LlamaGenerator setSeed(long v) { set(seed, v); return this; }
     public LlamaGenerator setStop(String... v) { set(stop, v); return this; }
     public LlamaGenerator setPromptTemplate(String v) { set(promptTemplate, v == null ? "" : v); return this; }
-    public LlamaGenerator setChatTemplate(boolean v) { set(chatTemplate, v); return this; }
-    public LlamaGenerator setSystemPrompt(String v) { set(systemPrompt, v == null ? "" : v); return this; }
+    public LlamaGenerator setMessagesCol(String v) { set(messagesCol, v == null ? "" : v); return this; }
     public LlamaGenerator setTruncate(boolean v) { set(truncate, v); return this; }
 
     /** Settings for the tasks; bad sampling values fail here, on the driver, rather than in every row. */
     GenerationSettings settings() {
         String template = value(promptTemplate);
-        String system = value(systemPrompt);
+        String messages = value(messagesCol);
         GenerationSettings s = new GenerationSettings(value(inputCol), value(idCol()), value(seed),
                 (float) value(temperature), value(topK), (float) value(topP), value(maxTokens),
-                List.of(value(stop)), value(truncate), template.isEmpty() ? null : template, value(chatTemplate),
-                system.isEmpty() ? null : system, inFlight());
+                List.of(value(stop)), value(truncate), template.isEmpty() ? null : template, chatSettings(),
+                messages.isEmpty() ? null : messages, inFlight());
         s.sampling(0);
         return s;
     }
 
     @Override
     public StructType transformSchema(StructType schema) {
+        String messages = value(messagesCol);
+        if (!messages.isEmpty()) {
+            requireColumns(schema, messages, value(idCol()));
+            RowPrompts.requireMessages(schema, messages);
+            return OutputColumns.extend(schema, value(outputCol));
+        }
         String in = value(inputCol);
         requireColumns(schema, in, value(idCol()));
         requireText(schema, in);

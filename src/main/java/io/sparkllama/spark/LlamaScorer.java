@@ -47,7 +47,7 @@ public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     ScoringSettings settings() {
         String context = value(contextCol);
         return new ScoringSettings(false, value(idCol()), null, List.of(), null, context.isEmpty() ? null : context,
-                value(continuationCol), null, false, null, inFlight());
+                value(continuationCol), null, ChatSettings.OFF, inFlight());
     }
 
     @Override

@@ -1,7 +1,11 @@
 package io.sparkllama.spark;
 
+import io.sparkllama.chat.ChatMessage;
 import io.sparkllama.engine.PromptTemplate;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 import java.nio.ByteBuffer;
@@ -101,6 +105,55 @@ final class RowPrompts {
                 throw new IllegalArgumentException(what + " must hold strings, holds the " + item.getClass().getSimpleName() + " " + item);
             }
             out.add(checkEncoding(what, text(what, item)));
+        }
+        return out;
+    }
+
+    /** Fails unless {@code column} is an array of structs with string fields {@code role} and {@code content}. */
+    static void requireMessages(StructType schema, String column) {
+        DataType t = schema.apply(column).dataType();
+        boolean ok = false;
+        if (t instanceof ArrayType a && a.elementType() instanceof StructType s) {
+            List<String> names = Arrays.asList(s.fieldNames());
+            ok = names.contains("role") && names.contains("content")
+                    && s.apply("role").dataType().equals(DataTypes.StringType)
+                    && s.apply("content").dataType().equals(DataTypes.StringType);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("column '" + column + "' must be an array<struct<role: string, content: string>>, is "
+                    + t.simpleString());
+        }
+    }
+
+    /**
+     * A row's conversation: its messages in order, after a system message of {@code system} when
+     * the conversation has none and {@code system} is not null.
+     *
+     * @throws IllegalArgumentException when the conversation is null or empty, or a message, role or content is null
+     */
+    static List<ChatMessage> messages(Object value, String system) {
+        if (value == null) {
+            throw new IllegalArgumentException("messages are null");
+        }
+        List<?> items = value instanceof scala.collection.Seq<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
+                : (List<?>) value;
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("messages are empty");
+        }
+        List<ChatMessage> out = new ArrayList<>(items.size() + 1);
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof Row m)) {
+                throw new IllegalArgumentException("message " + i + " is null");
+            }
+            String role = (String) m.getAs("role");
+            String content = (String) m.getAs("content");
+            if (role == null || content == null) {
+                throw new IllegalArgumentException("message " + i + " has a null " + (role == null ? "role" : "content"));
+            }
+            out.add(new ChatMessage(checkEncoding("message " + i + " role", role), checkEncoding("message " + i, content)));
+        }
+        if (system != null && out.stream().noneMatch(m -> m.role().equals("system"))) {
+            out.add(0, new ChatMessage("system", system));
         }
         return out;
     }

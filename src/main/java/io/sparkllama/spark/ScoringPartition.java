@@ -1,5 +1,6 @@
 package io.sparkllama.spark;
 
+import io.sparkllama.engine.ChatFormat;
 import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.OptionScore;
 import io.sparkllama.engine.PromptTemplate;
@@ -72,9 +73,10 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
         Engine engine = EngineRegistry.get(spec.value());
         PromptTemplate template = settings.promptTemplate();
+        ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
         return new RowPipeline<ScoreResult>(rows, settings.inFlight(), row -> {
             try {
-                return engine.submit(request(engine, row, template));
+                return engine.submit(request(engine, row, template, chat));
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.completedFuture(ScoreResult.error(e.getMessage(), 0));
             }
@@ -88,7 +90,7 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
         });
     }
 
-    private ScoreRequest request(Engine engine, Row row, PromptTemplate template) {
+    private ScoreRequest request(Engine engine, Row row, PromptTemplate template, ChatSettings.ForRows chatForRows) {
         if (row.get(inputSchema.fieldIndex(settings.idColumn())) == null) {
             throw new IllegalArgumentException("id is null: every row needs an id (it identifies the row on resume)");
         }
@@ -96,6 +98,10 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
             String prompt = RowPrompts.render(row, inputSchema, template, inputSchema.fieldIndex(settings.promptColumn()));
             List<String> options = settings.optionsColumn() == null ? settings.options()
                     : optionsOf(RowPrompts.column(row, inputSchema, settings.optionsColumn()));
+            ChatFormat chat = chatForRows.get();
+            if (chat != null) {
+                return Scoring.request(engine.model().tokenizer(), chat.render(settings.chat().system(), prompt), options, true);
+            }
             return Scoring.request(engine.model().tokenizer(), prompt, options);
         }
         String context = "";

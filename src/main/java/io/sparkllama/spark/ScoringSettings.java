@@ -11,10 +11,10 @@ import java.util.List;
  * Score mode: {@code contextColumn} (null for none: score after BOS) and {@code continuationColumn}.
  */
 record ScoringSettings(boolean choose, String idColumn, String promptColumn, List<String> options, String optionsColumn,
-                       String contextColumn, String continuationColumn, String template, boolean chat,
-                       String systemPrompt, int inFlight) implements Serializable {
+                       String contextColumn, String continuationColumn, String template, ChatSettings chat,
+                       int inFlight) implements Serializable {
 
     PromptTemplate promptTemplate() {
-        return new PromptTemplate(template, chat, systemPrompt);
+        return new PromptTemplate(template);
     }
 }

@@ -133,8 +133,14 @@ class LlamaGeneratorTest extends LocalSparkTest {
         // "BOS Once upon a time, Lily" is 1 + 7 tokens with the 512-token vocabulary
         assertTrue(out.get(0).getInt(out.get(0).fieldIndex("prompt_tokens")) > 5);
         assertTrue(out.get(1).getString(out.get(1).fieldIndex("error")).contains("'name'"));
-        Row chat = generator().setTemperature(0).setMaxTokens(4).setChatTemplate(true).setSystemPrompt("Be brief.")
-                .transform(df.limit(1)).first();
+        // stories260K.gguf has no chat template: error rows unless a built-in format is named
+        Row noTemplate = generator().setTemperature(0).setMaxTokens(4).setChatTemplate(true).transform(df.limit(1)).first();
+        assertTrue(noTemplate.getString(noTemplate.fieldIndex("error")).contains("has no chat template"));
+        Row chat = generator().setTemperature(0).setMaxTokens(4).setChatTemplate(true).setChatFormat("llama2")
+                .setSystemPrompt("Be brief.").transform(df.limit(1)).first();
         assertNull(chat.getString(chat.fieldIndex("error")));
+        // [INST] <<SYS>> ... [/INST] is far longer than the bare prompt
+        assertTrue(chat.getInt(chat.fieldIndex("prompt_tokens")) > 20, chat.toString());
+        assertThrows(IllegalArgumentException.class, () -> generator().setChatTemplate(true).setChatFormat("vicuna").transform(df));
     }
 }
