@@ -113,7 +113,7 @@ final class GenerateCommand implements Command {
     private static int single(Engine engine, String promptText, Chat chat, SamplingParams params, PrintStream out, PrintStream err) {
         Tokenizer tok = engine.model().tokenizer();
         int[] prompt = chat != null ? tok.encode(chat.render(promptText), tok.vocabulary().addBos(), false, true)
-                : tok.encode(promptText, true, false);
+                : tok.encode(promptText, tok.vocabulary().addBos() || promptText.isEmpty(), false); // an empty prompt starts from BOS
         if (chat == null) {
             TextDecoder text = new TextDecoder();
             for (int i = 1; i < prompt.length; i++) {

@@ -183,7 +183,7 @@ public final class Engine implements AutoCloseable {
     private Sequence sequence(GenerationRequest r, CompletableFuture<GenerationResult> future) {
         Tokenizer tok = loaded.tokenizer();
         int[] tokens = r.promptTokens() != null ? r.promptTokens().clone()
-                : tok.encode(r.prompt(), tok.vocabulary().addBos(), false, r.parseSpecial());
+                : tok.encode(r.prompt(), tok.vocabulary().addBos(), tok.vocabulary().addEos(), r.parseSpecial());
         checkTokens(tokens);
         int context = cache.context();
         if (tokens.length > context || (r.truncateLeft() && tokens.length + r.params().maxTokens() > context)) {

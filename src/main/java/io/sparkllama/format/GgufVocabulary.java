@@ -73,7 +73,8 @@ public final class GgufVocabulary {
         if (!bpe) {
             boolean addBos = flag(file, "tokenizer.ggml.add_bos_token", true);
             boolean addSpace = flag(file, "tokenizer.ggml.add_space_prefix", true);
-            return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, null);
+            return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, null)
+                    .withAddEos(flag(file, "tokenizer.ggml.add_eos_token", false));
         }
         String pre = preTokenizer(file, tokens);
         String[] merges;
@@ -85,7 +86,8 @@ public final class GgufVocabulary {
         boolean addBos = flag(file, "tokenizer.ggml.add_bos_token", PreTokenizer.addsBos(pre));
         boolean addSpace = flag(file, "tokenizer.ggml.add_space_prefix", false);
         BpeRules rules = new BpeRules(pre, tokens, merges, PreTokenizer.ignoresMerges(pre));
-        return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, rules);
+        return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, rules)
+                .withAddEos(flag(file, "tokenizer.ggml.add_eos_token", false));
     }
 
     /**

@@ -23,9 +23,9 @@ public abstract sealed class Tokenizer permits SentencePieceTokenizer, ByteLevel
         return vocab;
     }
 
-    /** Encodes user text with the vocabulary's default: BOS when it says so, no EOS, special tokens not parsed. */
+    /** Encodes user text with the vocabulary's defaults for BOS and EOS, special tokens not parsed. */
     public int[] encode(String text) {
-        return encode(text, vocab.addBos(), false, false);
+        return encode(text, vocab.addBos(), vocab.addEos(), false);
     }
 
     /** Encodes user text: special-token texts in it are ordinary text. */

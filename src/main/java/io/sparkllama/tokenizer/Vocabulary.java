@@ -21,6 +21,7 @@ public final class Vocabulary {
     private final boolean addSpacePrefix;
     private final int[] endOfGeneration;
     private final BpeRules bpe;
+    private final boolean addEos;
 
     /**
      * @param pieces         token texts as UTF-8 bytes, spaces as ' '
@@ -46,6 +47,11 @@ public final class Vocabulary {
      */
     public Vocabulary(byte[][] pieces, float[] scores, TokenType[] types, int bos, int eos, int unk,
                       boolean addBos, boolean addSpacePrefix, int[] endOfGeneration, BpeRules bpe) {
+        this(pieces, scores, types, bos, eos, unk, addBos, false, addSpacePrefix, endOfGeneration, bpe);
+    }
+
+    private Vocabulary(byte[][] pieces, float[] scores, TokenType[] types, int bos, int eos, int unk,
+                       boolean addBos, boolean addEos, boolean addSpacePrefix, int[] endOfGeneration, BpeRules bpe) {
         int n = pieces.length;
         if (scores.length != n || types.length != n) {
             throw new IllegalArgumentException("pieces, scores and types differ in length: "
@@ -74,6 +80,7 @@ public final class Vocabulary {
         }
         this.endOfGeneration = eog;
         this.bpe = bpe;
+        this.addEos = addEos;
     }
 
     private static void checkId(String what, int id, int n) {
@@ -122,6 +129,16 @@ public final class Vocabulary {
 
     public boolean addSpacePrefix() {
         return addSpacePrefix;
+    }
+
+    /** Whether prompts end with EOS by default ({@code tokenizer.ggml.add_eos_token}; false for Llama models). */
+    public boolean addEos() {
+        return addEos;
+    }
+
+    /** The same vocabulary with prompts ending in EOS by default or not. */
+    public Vocabulary withAddEos(boolean eos) {
+        return new Vocabulary(pieces, scores, types, bos, this.eos, unk, addBos, eos, addSpacePrefix, endOfGeneration, bpe);
     }
 
     /** Whether generating this token ends a sequence (EOS, and EOT/EOM where the vocabulary has them). */

@@ -8,6 +8,7 @@ import io.sparkllama.testing.Shared;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -78,5 +79,19 @@ class TokenizerTest {
         assertEquals("Lily", new String(bin512.decode(1, ids[1]), StandardCharsets.UTF_8));
         assertEquals(" Lily", new String(bin512.decode(5, ids[1]), StandardCharsets.UTF_8));
         assertThrows(IllegalArgumentException.class, () -> bin512.decode(1, 512));
+    }
+
+    @Test
+    void addEosFromTheFile(@TempDir java.nio.file.Path dir) throws Exception {
+        io.sparkllama.testing.GgufWriter w = new io.sparkllama.testing.GgufWriter();
+        io.sparkllama.testing.TestModels.vocabulary(w, bin512.vocabulary());
+        java.nio.file.Path f = w.bool("tokenizer.ggml.add_eos_token", true).write(dir.resolve("eos.gguf"));
+        Tokenizer t = Tokenizer.of(io.sparkllama.format.ModelFiles.readTokenizer(f, -1));
+        assertTrue(t.vocabulary().addEos());
+        int[] ids = t.encode("Once upon a time");
+        assertEquals(t.vocabulary().bos(), ids[0]);
+        assertEquals(t.vocabulary().eos(), ids[ids.length - 1]);
+        assertArrayEquals(bin512.encode("Once upon a time", true, true), ids);
+        assertTrue(!gguf512.vocabulary().addEos(), "stories260K.gguf does not ask for EOS");
     }
 }
