@@ -64,13 +64,24 @@ spark_jvm_flags() {
     "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true"
 }
 
+# Maven without colour codes and without the JDK 24+ warnings about Maven's own use of
+# sun.misc.Unsafe, for the scripts' Maven calls. Arguments: mvn's.
+quiet_mvn() {
+  MAVEN_OPTS="${MAVEN_OPTS:-} -XX:+IgnoreUnrecognizedVMOptions --sun-misc-unsafe-memory-access=allow" \
+    mvn -q -B -Dstyle.color=never "$@"
+}
+
 # Builds target/spark-llama.jar when it is missing or older than the sources. $1: the java binary.
 ensure_jar() {
   local root jar
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   jar="$root/target/spark-llama.jar"
   if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
-    echo "building $jar ..." >&2
-    (cd "$root" && JAVA_HOME="$(java_home_of "$1")" mvn -q -B -Dstyle.color=never -Dmaven.test.skip=true package >&2)
+    if [ ! -d "${HOME}/.m2/repository/org/apache/spark" ]; then
+      echo "building $jar: the first build downloads Spark and its dependencies (about 360 MB) from Maven Central, which takes a few minutes ..." >&2
+    else
+      echo "building $jar ..." >&2
+    fi
+    (cd "$root" && JAVA_HOME="$(java_home_of "$1")" quiet_mvn -Dmaven.test.skip=true package >&2)
   fi
 }

@@ -1,8 +1,11 @@
 package io.sparkllama.cli;
 
+import io.sparkllama.engine.EngineOptions;
 import io.sparkllama.format.GgmlType;
 import io.sparkllama.format.ModelFile;
 import io.sparkllama.format.ModelFiles;
+
+import io.sparkllama.engine.EngineOptions;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,7 +24,7 @@ import java.util.Set;
 final class InspectCommand implements Command {
     @Override
     public Set<String> valued() {
-        return Set.of("model");
+        return Set.of("model", "sequences", "context", "kv");
     }
 
     @Override
@@ -35,6 +38,9 @@ final class InspectCommand implements Command {
                 + "\n"
                 + "  --model FILE   GGUF file or llama2.c checkpoint; only the header is read, so any tensor type is fine\n"
                 + "  --tensors      also list every tensor: name, type, shape (ggml order), bytes\n"
+                + "  --sequences N  sequences decoded together, for the memory plan (default 16, as the jobs)\n"
+                + "  --context N    positions per sequence, for the memory plan (default: the model's context length)\n"
+                + "  --kv f32|f16   KV cache element type, for the memory plan (default f32)\n"
                 + "Prints one JSON object: file, file_bytes, format, architecture, name, file_type, file_type_name,\n"
                 + "hyperparameters, tokenizer, tied_output, tensor_types (count, elements, bytes, bits_per_weight per\n"
                 + "ggml type), tensors_total, non_tensor_bytes, unsupported_types, metadata (long arrays and strings\n"
@@ -46,8 +52,11 @@ final class InspectCommand implements Command {
         Path path = Cli.requireFile(o, "model");
         long size = Files.size(path);
         Map<String, Object> report;
+        EngineOptions plan = EngineOptions.DEFAULTS.withMaxSequences(o.intValue("sequences", 16, 1, 4096))
+                .withContextLength(o.intValue("context", 0, 1, Integer.MAX_VALUE)).withKvType(BenchCommand.kvType(o));
         try (ModelFile f = ModelFiles.open(path)) {
             report = ModelInspection.of(f, size, o.has("tensors"));
+            report.put("memory_plan", MemoryPlan.of(f, plan));
         }
         out.println(Json.toJson(report));
         out.flush();
@@ -109,6 +118,10 @@ final class InspectCommand implements Command {
                 b.append(String.format(Locale.ROOT, "    %-32s %-7s %-16s %15s%n", t.get("name"), t.get("type"), t.get("shape"),
                         group(t.get("bytes"))));
             }
+        }
+        Object plan = r.get("memory_plan");
+        if (plan instanceof Map<?, ?> p) {
+            line(b, "memory plan", p.get("summary"));
         }
         return b.toString();
     }

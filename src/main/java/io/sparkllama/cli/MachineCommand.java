@@ -201,10 +201,18 @@ final class MachineCommand implements Command {
         }
     }
 
-    /** The count for which {@code nanosFor(count)} takes about {@code target} nanoseconds. */
+    /**
+     * The count for which {@code nanosFor(count)} takes about {@code target} nanoseconds. Each
+     * count is timed three times and the fastest kept: one run slowed by a busy machine (or by
+     * the thread hand-off, which dominates tiny counts) would otherwise stop the search at a
+     * count so small that the hand-off is all the later runs measure.
+     */
     private static int calibrate(IntToLongFunction nanosFor, long target) {
         for (int n = 1; ; n *= 4) {
-            long t = Math.max(1, nanosFor.applyAsLong(n));
+            long t = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                t = Math.min(t, Math.max(1, nanosFor.applyAsLong(n)));
+            }
             if (t >= target / 8 || n >= 1 << 26) {
                 return (int) Math.max(1, Math.min(1 << 30, (long) n * target / t));
             }

@@ -48,7 +48,8 @@ public final class MemoryBudget {
         }
     }
 
-    static Need need(ModelFile f, LlamaConfig c, EngineOptions o) {
+    /** The memory an engine with {@code options} needs for an open model file with configuration {@code c}. */
+    public static Need need(ModelFile f, LlamaConfig c, EngineOptions o) {
         long tokens = o.tokensPerStep();
         long perToken = 4L * (c.vocabSize() + 3L * c.hiddenDim() + 6L * c.dim() + 2L * c.kvDim() + (long) c.heads() * o.contextFor(c));
         String shape = String.format(Locale.ROOT, "%d slots x %d positions, %s", o.kvSlots(), o.contextFor(c),

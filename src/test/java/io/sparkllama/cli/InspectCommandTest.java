@@ -151,6 +151,23 @@ class InspectCommandTest {
     }
 
     @Test
+    void memoryPlanForTheGivenSettings() {
+        // llama3-mini: 2 layers, 2 KV heads of 16 (kv_dim 32), context 512
+        CliTest.Run run = CliTest.run("inspect", "--model", Shared.model("llama3-mini.gguf").toString(), "--sequences", "40",
+                "--kv", "f16", "--context", "300");
+        assertEquals(0, run.status(), run.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) Json.parse(run.out());
+        long perSequence = 2L * 2 * 32 * 300 * 2; // K and V, layers, kv_dim, positions, bytes per f16
+        assertEquals(Math.round(perSequence * 10.0 / (1 << 20)) / 10.0, (Double) at(r, "memory_plan", "kv_per_sequence_mb"));
+        assertEquals(Math.round(40 * perSequence * 10.0 / (1 << 20)) / 10.0, (Double) at(r, "memory_plan", "kv_cache_mb"));
+        assertEquals(300L, (Long) at(r, "memory_plan", "context"));
+        double total = (Double) at(r, "memory_plan", "total_mb");
+        assertTrue(total >= (Double) at(r, "memory_plan", "weights_mb") + (Double) at(r, "memory_plan", "kv_cache_mb"), run.out());
+        assertTrue(run.err().contains("memory plan") && run.err().contains("40 slots x 300 positions, f16"), run.err());
+    }
+
+    @Test
     void corruptFilesGiveOneLineNamingTheFile() throws Exception {
         byte[] full = Files.readAllBytes(Shared.model("quant/mini-tied-Q4_K_M.gguf"));
         for (int cut : new int[] {3, 5000, full.length / 2}) {

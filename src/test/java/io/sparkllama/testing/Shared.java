@@ -20,9 +20,25 @@ public final class Shared {
         String p = System.getProperty("shared.dir");
         Path d = p != null ? Path.of(p) : Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
         if (!Files.isDirectory(d)) {
-            throw new IllegalStateException("shared test data not found at " + d + " (set -Dshared.dir)");
+            throw new IllegalStateException(missing(d));
         }
         return d;
+    }
+
+    /** The one-line explanation of a missing shared folder. */
+    static String missing(Path d) {
+        return "the shared test data (models and reference outputs, the folder shared/ beside this project) is not at " + d
+                + ": put it there, or run mvn test -Dshared.dir=/path/to/shared";
+    }
+
+    /** Whether the shared folder is where {@link #dir()} looks. */
+    static boolean present() {
+        try {
+            dir();
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     public static Path model(String name) {
