@@ -4,13 +4,11 @@ import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.GenerationResult;
 import io.sparkllama.engine.SamplingParams;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Runs a JSON Lines file of prompts through an engine: submits ahead of the results (a bounded
  * window, so memory stays flat for any number of lines) and writes one result line per input
- * line in input order. A bad line becomes an error result; it never stops the run.
+ * line in input order. A bad line (not valid UTF-8, not a JSON object, bad fields) becomes an
+ * error result; it never stops the run.
  */
 final class BatchGeneration {
     private final Engine engine;
@@ -46,18 +45,14 @@ final class BatchGeneration {
         long t0 = System.nanoTime();
         int window = 4 * engine.options().maxSequences();
         ArrayDeque<InFlight> pending = new ArrayDeque<>();
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(prompts), decoder));
-             Writer out = writer(output, stdout)) {
-            String line;
-            long lineNumber = 0;
-            while ((line = in.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
+        try (Utf8Lines in = new Utf8Lines(Files.newInputStream(prompts)); Writer out = writer(output, stdout)) {
+            Utf8Lines.Line line;
+            while ((line = in.next()) != null) {
+                if (line.text() != null && line.text().isBlank()) {
                     continue;
                 }
-                PromptLine p = PromptLine.parse(line, lineNumber, defaults, chat);
+                PromptLine p = line.text() == null ? PromptLine.bad(line.number(), line.error())
+                        : PromptLine.parse(line.text(), line.number(), defaults, chat);
                 CompletableFuture<GenerationResult> f = p.error != null
                         ? CompletableFuture.completedFuture(GenerationResult.error(p.error, 0))
                         : engine.submit(p.request);

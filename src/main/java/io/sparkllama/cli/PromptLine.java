@@ -31,10 +31,23 @@ final class PromptLine {
         this.error = error;
     }
 
+    /** A line that could not be read (e.g. not valid UTF-8), identified by its number. */
+    static PromptLine bad(long lineNumber, String error) {
+        return new PromptLine(lineNumber, null, error);
+    }
+
     static PromptLine parse(String line, long lineNumber, SamplingParams defaults, Chat chat) {
         Object id = lineNumber;
+        if (!line.strip().startsWith("{")) {
+            return new PromptLine(id, null, "line " + lineNumber + " is not a JSON object");
+        }
         try {
-            Object json = Json.parse(line);
+            Object json;
+            try {
+                json = Json.parse(line);
+            } catch (IllegalArgumentException e) {
+                return new PromptLine(id, null, "line " + lineNumber + " is not valid JSON: " + e.getMessage());
+            }
             if (!(json instanceof Map<?, ?> m)) {
                 return new PromptLine(id, null, "line " + lineNumber + " is not a JSON object");
             }

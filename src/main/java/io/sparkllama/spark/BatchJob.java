@@ -32,7 +32,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
- * What every spark-llama job does around its transformer: read the input Parquet, skip rows
+ * What every spark-llama job does around its transformer: read the input ({@link JobInput}), skip rows
  * already in the output when resuming, run the transformer with progress logging, write the
  * output, summarise. The job classes ({@link GenerateJob}, {@link LabelJob},
  * {@link EvaluateJob}) add their keys and build their transformer.
@@ -195,7 +195,7 @@ final class BatchJob {
         long commitRows = c.getInt("llama.commit.rows", 1, Integer.MAX_VALUE);
         checkModelOnDriver(spark, transformer.engineSpec(), c.require("llama.model"), c.optional("llama.tokenizer"));
 
-        Dataset<Row> rows = spark.read().parquet(input);
+        Dataset<Row> rows = JobInput.read(spark, input, "llama.input");
         if (!java.util.Arrays.asList(rows.columns()).contains(idColumn)) {
             throw new IllegalArgumentException("input " + input + " has no id column '" + idColumn + "' (llama.id.column); columns: "
                     + String.join(", ", rows.columns()));

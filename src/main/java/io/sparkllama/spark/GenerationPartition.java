@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * The work of one partition: every input row is turned into a request for this executor's
  * engine (shared with the executor's other tasks, whose rows it batches together), and comes out
  * as the same row plus the result columns, in input order. A row that cannot be run (null id,
- * null or blank prompt, text that was not valid UTF-8, bad per-row parameters, a prompt the
+ * null or blank prompt, binary text that is not valid UTF-8, bad per-row parameters, a prompt the
  * context cannot hold) becomes an error row; no row is dropped and no row fails the task.
  *
  * <p>Optional per-row parameter columns override the job's settings: {@code max_tokens},

@@ -18,9 +18,11 @@ import java.util.List;
 
 /**
  * Reading prompts and parameters out of input rows, with the row-level checks every mode shares.
- * Text comes from string columns or from binary columns holding UTF-8; a binary value that is
- * not valid UTF-8, or a string Spark decoded lossily (it holds U+FFFD), is refused for the row
- * rather than guessed at.
+ * Text comes from string columns or from binary columns holding UTF-8. Binary values are decoded
+ * strictly: one that is not valid UTF-8 is refused for the row rather than guessed at. String
+ * values are taken as they are, U+FFFD included: it is a legitimate character, and Spark has
+ * already decoded a string column's invalid UTF-8 to U+FFFD before any job code sees it, so the
+ * two cannot be told apart (docs/RELIABILITY.md, "Text encoding").
  */
 final class RowPrompts {
     private RowPrompts() {
@@ -35,7 +37,7 @@ final class RowPrompts {
     /**
      * The row's prompt: the prompt column through the template.
      *
-     * @throws IllegalArgumentException when the prompt column is null, empty or blank, or the text was not valid UTF-8
+     * @throws IllegalArgumentException when the prompt column is null, empty or blank, or binary that is not UTF-8
      */
     static String render(Row row, StructType schema, PromptTemplate template, int promptIndex) {
         String name = schema.fieldNames()[promptIndex];
@@ -62,23 +64,13 @@ final class RowPrompts {
         return value.toString();
     }
 
-    /** Rejects null, empty, blank and U+FFFD-carrying text, naming {@code what}. */
+    /** Rejects null, empty and blank text, naming {@code what}. */
     static String checkText(String what, String text) {
         if (text == null) {
             throw new IllegalArgumentException(what + " is null");
         }
         if (text.isBlank()) {
             throw new IllegalArgumentException(text.isEmpty() ? what + " is empty" : what + " is blank");
-        }
-        return checkEncoding(what, text);
-    }
-
-    /** Rejects text carrying U+FFFD: Spark decodes invalid UTF-8 (and encodes unpaired surrogates) lossily, so refuse rather than guess. */
-    static String checkEncoding(String what, String text) {
-        int bad = text.indexOf('\uFFFD');
-        if (bad >= 0) {
-            throw new IllegalArgumentException(what + " has a U+FFFD replacement character at index " + bad
-                    + ": the input text was not valid UTF-8");
         }
         return text;
     }
@@ -104,7 +96,7 @@ final class RowPrompts {
             if (!(item instanceof String || item instanceof byte[])) {
                 throw new IllegalArgumentException(what + " must hold strings, holds the " + item.getClass().getSimpleName() + " " + item);
             }
-            out.add(checkEncoding(what, text(what, item)));
+            out.add(text(what, item));
         }
         return out;
     }
@@ -150,7 +142,7 @@ final class RowPrompts {
             if (role == null || content == null) {
                 throw new IllegalArgumentException("message " + i + " has a null " + (role == null ? "role" : "content"));
             }
-            out.add(new ChatMessage(checkEncoding("message " + i + " role", role), checkEncoding("message " + i, content)));
+            out.add(new ChatMessage(role, content));
         }
         if (system != null && out.stream().noneMatch(m -> m.role().equals("system"))) {
             out.add(0, new ChatMessage("system", system));

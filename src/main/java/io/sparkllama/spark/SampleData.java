@@ -83,7 +83,7 @@ public final class SampleData {
         return new StructType().add("id", DataTypes.LongType, false).add("prompt", DataTypes.StringType, true);
     }
 
-    /** Sentences to label: (id long, text string); even ids are happy stories, odd ones sad. */
+    /** Sentences to label: (id long, text string); odd ids are happy stories, even ones sad. */
     public static List<Row> labelingRows(int count) {
         List<Row> rows = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

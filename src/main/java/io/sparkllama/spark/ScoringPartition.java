@@ -110,7 +110,7 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
             if (c == null) {
                 throw new IllegalArgumentException("context is null");
             }
-            context = RowPrompts.checkEncoding("context", RowPrompts.text("context", c));
+            context = RowPrompts.text("context", c);
         }
         Object continuation = RowPrompts.column(row, inputSchema, settings.continuationColumn());
         String text = RowPrompts.checkText("continuation", RowPrompts.text("continuation", continuation));

@@ -72,7 +72,7 @@ class BatchGenerateCliTest {
             assertEquals(30L, rows.get(5).get("completion_tokens"));
             assertEquals(7L, rows.get(6).get("id"), "a line that is not JSON is identified by its line number");
             assertEquals("error", rows.get(6).get("finish_reason"));
-            assertTrue(((String) rows.get(6).get("error")).startsWith("invalid JSON"), (String) rows.get(6).get("error"));
+            assertEquals("line 7 is not a JSON object", rows.get(6).get("error"));
             assertEquals("no-prompt", rows.get(7).get("id"));
             assertEquals("missing \"prompt\"", rows.get(7).get("error"));
             assertEquals("neg", rows.get(8).get("id"));
@@ -86,6 +86,39 @@ class BatchGenerateCliTest {
                 assertEquals(first, rows, "batch size " + batch + " changes nothing");
             }
         }
+    }
+
+    @Test
+    void encodingAndSyntaxEdgeCases() throws Exception {
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        file.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}); // a byte-order mark, as some editors write
+        file.write("{\"id\": \"bom\", \"prompt\": \"Tom\", \"max_tokens\": 3}\r\n".getBytes(StandardCharsets.UTF_8));
+        file.write("not json\n".getBytes(StandardCharsets.UTF_8));
+        file.write("{\"id\": \"cut\", \"prompt\": \"Tom\"\n".getBytes(StandardCharsets.UTF_8));
+        file.write("{\"id\": \"bad-utf8\", \"prompt\": \"Tom \u00ff\"}\n".getBytes(StandardCharsets.ISO_8859_1)); // a lone 0xFF
+        file.write("{\"id\": \"fffd\", \"prompt\": \"Tom saw a \uFFFD sign\", \"max_tokens\": 3}\n".getBytes(StandardCharsets.UTF_8));
+        file.write("{\"id\": \"escaped\", \"prompt\": \"Tom saw a \\ufffd sign\", \"max_tokens\": 3}".getBytes(StandardCharsets.UTF_8));
+        Path in = Files.write(dir.resolve("edge.jsonl"), file.toByteArray());
+        CliTest.Run r = CliTest.run("generate", "--model", GGUF, "--prompts", in.toString(), "--temperature", "0");
+        assertEquals(0, r.status(), r.err());
+        List<Map<String, Object>> rows = results(r.out());
+        assertEquals(6, rows.size(), r.out());
+        assertEquals("bom", rows.get(0).get("id"), "the byte-order mark is dropped");
+        assertNull(rows.get(0).get("error"));
+        assertEquals(2L, rows.get(1).get("id"));
+        assertEquals("line 2 is not a JSON object", rows.get(1).get("error"));
+        assertEquals(3L, rows.get(2).get("id"));
+        assertTrue(((String) rows.get(2).get("error")).startsWith("line 3 is not valid JSON: invalid JSON at character"),
+                (String) rows.get(2).get("error"));
+        assertEquals(4L, rows.get(3).get("id"), "an undecodable line is identified by its number");
+        assertEquals("line 4 is not valid UTF-8", rows.get(3).get("error"));
+        assertEquals("error", rows.get(3).get("finish_reason"));
+        for (Map<String, Object> row : rows.subList(4, 6)) {
+            assertNull(row.get("error"), "U+FFFD in valid text is a character like any other: " + row);
+            assertEquals(3L, row.get("completion_tokens"));
+        }
+        assertEquals(rows.get(4).get("completion"), rows.get(5).get("completion"), "the same prompt either way");
+        assertTrue(r.err().contains("6 rows (3 errors)"), r.err());
     }
 
     @Test

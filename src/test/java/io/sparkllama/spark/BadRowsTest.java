@@ -59,6 +59,14 @@ class BadRowsTest extends LocalSparkTest {
         assertNotNull(r.getString(r.fieldIndex("completion")));
     };
 
+    /** Generated normally, from exactly this prompt. */
+    private static Consumer<Row> generatedFrom(String prompt) {
+        return r -> {
+            GENERATED.accept(r);
+            assertEquals(prompt, r.getString(r.fieldIndex("prompt")));
+        };
+    }
+
     private static Object[] prompt(String text) {
         return new Object[] {text, null, null, null, null, null, null, null};
     }
@@ -98,11 +106,16 @@ class BadRowsTest extends LocalSparkTest {
                         error("more than the context of")),
                 new Kind("prompt longer than the context", prompt(repeat("Once upon a time. ", 10_000)),
                         error("more than the context of")),
+                // string columns are taken as Spark decodes them: invalid UTF-8 is already U+FFFD, a legitimate character
                 new Kind("invalid UTF-8 in a string column", cells(null, new byte[] {'h', 'i', ' ', (byte) 0xC3, (byte) 0x28},
-                        null, null, null, null, null, null), error("not valid UTF-8")),
+                        null, null, null, null, null, null), generatedFrom("hi \uFFFD(")),
                 new Kind("UTF-8-encoded unpaired surrogate in a string column", cells(null,
                         new byte[] {'b', 'a', 'd', ' ', (byte) 0xED, (byte) 0xA0, (byte) 0x80}, null, null, null, null, null, null),
-                        error("not valid UTF-8")),
+                        r -> {
+                            GENERATED.accept(r);
+                            assertTrue(r.getString(r.fieldIndex("prompt")).matches("bad \uFFFD+"), r.getString(r.fieldIndex("prompt")));
+                        }),
+                new Kind("U+FFFD in valid text", prompt("Lily saw a \uFFFD sign"), generatedFrom("Lily saw a \uFFFD sign")),
                 new Kind("unpaired surrogate in a Java string", prompt("Lily saw a \uD800 bird"), r -> {
                     GENERATED.accept(r); // Spark's own string encoding turns it into '?' before the job sees it
                     assertEquals("Lily saw a ? bird", r.getString(r.fieldIndex("prompt")));
@@ -201,15 +214,17 @@ class BadRowsTest extends LocalSparkTest {
                 RowFactory.create(1L, "Once upon a time".getBytes(StandardCharsets.UTF_8)),
                 RowFactory.create(2L, new byte[] {'O', 'n', (byte) 0xFF, 'e'}),
                 RowFactory.create(3L, null),
-                RowFactory.create(4L, new byte[0]));
+                RowFactory.create(4L, new byte[0]),
+                RowFactory.create(5L, "Tom saw a \uFFFD sign".getBytes(StandardCharsets.UTF_8)));
         Path input = dir.resolve("binary.parquet"), output = dir.resolve("binary-out");
         spark.createDataFrame(rows, schema).write().mode(SaveMode.Overwrite).parquet(input.toString());
         GenerateJob.run(spark, JobConfig.parse(new String[] {"llama.input=" + input, "llama.output=" + output,
                 "llama.model=" + SparkTests.MODEL, "llama.max.tokens=16", "llama.progress.seconds=60"}, null, GenerateJob.KEYS), QUIET);
         Map<Long, Row> out = new HashMap<>();
         spark.read().parquet(output.toString()).collectAsList().forEach(r -> out.put(r.getLong(0), r));
-        assertEquals(4, out.size());
+        assertEquals(5, out.size());
         GENERATED.accept(out.get(1L));
+        GENERATED.accept(out.get(5L)); // U+FFFD written as valid UTF-8 is a character like any other
         error("binary data that is not valid UTF-8").accept(out.get(2L));
         error("prompt is null").accept(out.get(3L));
         error("prompt is empty").accept(out.get(4L));

@@ -85,7 +85,8 @@ class LlamaGeneratorTest extends LocalSparkTest {
                 RowFactory.create(null, "no id"),
                 RowFactory.create(8L, "Once upon a time")));
         // Spark stores strings as UTF-8: an unpaired surrogate reaches a DataFrame as the bytes of
-        // one (ED A0 80, what CESU-8/WTF-8 writers produce), which Spark then decodes as U+FFFD
+        // one (ED A0 80, what CESU-8/WTF-8 writers produce), which Spark then decodes as U+FFFD, a
+        // character like any other: the row is generated (docs/RELIABILITY.md, "Text encoding")
         Dataset<Row> df = spark.createDataFrame(rows, schema)
                 .withColumn("prompt", org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo(4L),
                         org.apache.spark.sql.functions.lit(new byte[] {'b', 'a', 'd', ' ', (byte) 0xED, (byte) 0xA0, (byte) 0x80})
@@ -98,7 +99,7 @@ class LlamaGeneratorTest extends LocalSparkTest {
             Object id = r.get(0);
             String error = r.getString(r.fieldIndex("error"));
             String finish = r.getString(r.fieldIndex("finish_reason"));
-            if (id != null && (Long) id == 8L) {
+            if (id != null && ((Long) id == 8L || (Long) id == 4L)) {
                 assertNull(error);
                 assertTrue(r.getString(r.fieldIndex("completion")).length() > 0);
             } else {
@@ -108,7 +109,7 @@ class LlamaGeneratorTest extends LocalSparkTest {
                 assertNull(r.get(r.fieldIndex("completion")));
             }
         }
-        assertEquals(7, errors);
+        assertEquals(6, errors);
     }
 
     @Test
