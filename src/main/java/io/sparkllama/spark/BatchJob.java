@@ -292,7 +292,8 @@ final class BatchJob {
         MemoryBudget.Need need = MemoryBudget.need(model, options);
         if (need.total() > usable) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but an executor's heap is %,d MB "
-                            + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory, or lower "
+                            + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory (on a cluster; "
+                            + "in local mode the job runs in the driver: spark.driver.memory), or lower "
                             + "llama.max.sequences or llama.context, use llama.kv.type=f16, or a smaller or more quantized model",
                     model.getFileName(), need.describe(), heap >> 20, usable >> 20));
         }
