@@ -18,6 +18,19 @@ port="${MASTER_PORT:-7077}"
 webui="${WEBUI_PORT:-18080}"
 export SPARK_HOME="$dir/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 
+# Runs a command in the background as a daemon: stdin from /dev/null and none of this shell's other
+# descriptors (a lock the caller holds would otherwise stay held until the cluster stops).
+# Output goes where the caller redirects it; $! is the daemon's PID.
+daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@" </dev/null
+  ) &
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_for() { # file text seconds
@@ -47,15 +60,15 @@ start() {
   mkdir -p "$SPARK_HOME/jars"
   (IFS=:; for j in $cp; do case "$j" in *.jar) ln -sf "$j" "$SPARK_HOME/jars/" ;; esac; done)
   local log_conf="-Dlog4j2.configurationFile=$root/conf/log4j2-cluster.properties"
-  "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.master.Master \
-    --host 127.0.0.1 --port "$port" --webui-port "$webui" > "$dir/master.log" 2>&1 &
+  daemon "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.master.Master \
+    --host 127.0.0.1 --port "$port" --webui-port "$webui" > "$dir/master.log" 2>&1
   echo $! > "$dir/master.pid"
   wait_for "$dir/master.log" "I have been elected leader" 60
   local w
   for ((w = 1; w <= workers; w++)); do
-    "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.worker.Worker \
+    daemon "$java_bin" -Xmx512m $(spark_jvm_flags) "$log_conf" -cp "$cp" org.apache.spark.deploy.worker.Worker \
       --host 127.0.0.1 --cores "${WORKER_CORES:-1}" --memory "${WORKER_MEMORY:-2g}" --webui-port $((webui + w)) \
-      --work-dir "$dir/work$w" "spark://127.0.0.1:$port" > "$dir/worker$w.log" 2>&1 &
+      --work-dir "$dir/work$w" "spark://127.0.0.1:$port" > "$dir/worker$w.log" 2>&1
     echo $! > "$dir/worker$w.pid"
   done
   for ((w = 1; w <= workers; w++)); do

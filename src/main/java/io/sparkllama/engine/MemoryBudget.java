@@ -73,7 +73,8 @@ public final class MemoryBudget {
         if (need.total() > free) {
             Runtime rt = Runtime.getRuntime();
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but this JVM has %,d MB of heap available "
-                            + "(max heap %,d MB, %,d MB in use); give it more heap (spark.executor.memory, -Xmx), or lower the "
+                            + "(max heap %,d MB, %,d MB in use); give it more heap (local-mode jobs: spark.driver.memory=...; "
+                            + "executors on a cluster: spark.executor.memory; the command line: JAVA_OPTS=-Xmx...), or lower the "
                             + "sequences or the context, use an f16 KV cache, or a smaller or more quantized model",
                     model.getFileName(), need.describe(), mb(free), mb(rt.maxMemory()), mb(rt.totalMemory() - rt.freeMemory())));
         }

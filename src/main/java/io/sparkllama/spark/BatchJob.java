@@ -150,19 +150,60 @@ final class BatchJob {
             System.exit(2);
             return;
         }
+        onSignalStop(err);
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         config.sparkSettings().forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         int status = 0;
         try {
-            out.println(Json.toJson(body.run(spark, config, err)));
+            Map<String, Object> result = body.run(spark, config, err);
+            if (!stopping.get()) {
+                out.println(Json.toJson(result));
+            }
         } catch (IllegalArgumentException | IOException e) {
-            err.println("error: " + e.getMessage());
+            if (!stopping.get()) {
+                err.println("error: " + e.getMessage());
+            }
             status = 1;
         } finally {
             spark.stop();
         }
         System.exit(status);
+    }
+
+    /** Set once a signal stops the job: from then on nothing but the one line about it is printed. */
+    private static final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** What the job has written so far, for that line. */
+    private static volatile String written = "before the job wrote anything; run it again to start over";
+
+    /**
+     * On SIGINT (Ctrl-C) or SIGTERM: one line saying what is committed and how to resume, then a
+     * normal exit (status 128 + signal), whose shutdown hooks stop Spark. Spark's own reaction
+     * (its jobs failing as the context stops: about 130 lines with an internal-error trace) is
+     * silenced: the logs are turned off and System.err dropped. A second signal halts at once.
+     */
+    private static void onSignalStop(PrintStream err) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    int status = 128 + sig.getNumber();
+                    if (!stopping.compareAndSet(false, true)) {
+                        Runtime.getRuntime().halt(status);
+                    }
+                    try {
+                        org.apache.logging.log4j.core.config.Configurator.setAllLevels(
+                                org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME, org.apache.logging.log4j.Level.OFF);
+                    } catch (LinkageError | RuntimeException e) {
+                        // another logging backend (or none): its lines stay
+                    }
+                    System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+                    err.println("spark-llama: stopped by SIG" + sig.getName() + " " + written);
+                    System.exit(status);
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM was started with -Xrs or the signal is in use: keep the JVM's handling
+            }
+        }
     }
 
     /**
@@ -235,6 +276,12 @@ final class BatchJob {
             int chunks = (int) Math.min(Integer.MAX_VALUE, (todo + commitRows - 1) / commitRows);
             int tasks = partitions > 0 ? Math.max(1, partitions / chunks)
                     : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (todo / chunks + 999) / 1000);
+            // Commits go by chunk (its rows are fixed by the hash before it runs), not by time: say what a stop keeps.
+            log.printf(Locale.ROOT, "spark-llama: writing %d rows to %s in %d chunk%s of about %d rows (llama.commit.rows); "
+                    + "a job stopped midway keeps only the chunks already committed%n", todo, output, chunks, chunks == 1 ? "" : "s",
+                    (todo + chunks - 1) / chunks);
+            written = String.format(Locale.ROOT, "before the first of %d chunk%s was committed to %s: nothing is written yet; "
+                    + "run again with llama.resume=true (or llama.overwrite=true) to start over", chunks, chunks == 1 ? "" : "s", output);
             try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), metrics, todo, outputName,
                     c.getInt("llama.progress.seconds", 1, 3600), log)) {
                 for (int k = 0; k < chunks; k++) {
@@ -247,6 +294,10 @@ final class BatchJob {
                         log.printf(Locale.ROOT, "spark-llama: committed chunk %d of %d (%d rows written so far)%n",
                                 k + 1, chunks, metrics.rows());
                     }
+                    written = k + 1 == chunks ? "after every row was written to " + output
+                            : String.format(Locale.ROOT, "with %d of %d chunks committed to %s (%d rows%s); run again with "
+                            + "llama.resume=true to add the other rows", k + 1, chunks, output, skipped + metrics.rows(),
+                            skipped > 0 ? ", " + skipped + " of them from earlier runs" : "");
                 }
                 failedTasks = progress.failedTasks();
                 lostExecutors = progress.lostExecutors();
@@ -292,7 +343,8 @@ final class BatchJob {
         MemoryBudget.Need need = MemoryBudget.need(model, options);
         if (need.total() > usable) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but an executor's heap is %,d MB "
-                            + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory, or lower "
+                            + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory (on a cluster; "
+                            + "in local mode the job runs in the driver: spark.driver.memory), or lower "
                             + "llama.max.sequences or llama.context, use llama.kv.type=f16, or a smaller or more quantized model",
                     model.getFileName(), need.describe(), heap >> 20, usable >> 20));
         }

@@ -113,6 +113,11 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
             tokens += r[1];
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
+        if (rows == 0 && tokens == 0) { // rates of 0 would read as a stall; the first rows finish after loading and warm-up
+            log.printf(Locale.ROOT, "spark-llama progress: 0/%d rows after %s: loading the model and warming up%s%n",
+                    totalRows, formatSeconds(seconds), running.isEmpty() ? "" : " (" + running.size() + " tasks running)");
+            return;
+        }
         double rate = rows / seconds;
         String eta = rows == 0 || totalRows <= 0 ? "unknown" : formatSeconds(Math.max(0, totalRows - rows) / rate);
         log.printf(Locale.ROOT, "spark-llama progress: %d/%d rows, %.1f rows/s, %.1f %s tok/s, ETA %s%n",

@@ -24,11 +24,13 @@ final class DriverProcess {
     private final List<String> out = new CopyOnWriteArrayList<>();
     private final List<String> err = new CopyOnWriteArrayList<>();
     private final long startNanos = System.nanoTime();
+    private final Thread outReader;
+    private final Thread errReader;
 
     private DriverProcess(Process process, Path log) {
         this.process = process;
-        collect(process.getInputStream(), out, null);
-        collect(process.getErrorStream(), err, log);
+        outReader = collect(process.getInputStream(), out, null);
+        errReader = collect(process.getErrorStream(), err, log);
     }
 
     /** The test classpath (surefire's, not its manifest-only booter jar). */
@@ -58,7 +60,7 @@ final class DriverProcess {
         return new DriverProcess(pb.start(), log);
     }
 
-    private static void collect(InputStream in, List<String> lines, Path log) {
+    private static Thread collect(InputStream in, List<String> lines, Path log) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -75,6 +77,7 @@ final class DriverProcess {
         }, "driver-output");
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     /** Waits until a stderr line matches, the process ends, or the timeout passes; true if a line matched. */
@@ -104,7 +107,8 @@ final class DriverProcess {
             process.destroyForcibly();
             throw new AssertionError("driver did not finish within " + timeoutSeconds + " s; stderr tail:\n" + tail());
         }
-        Thread.sleep(200);
+        outReader.join(10_000); // the last lines, read to the end of the streams
+        errReader.join(10_000);
         return process.exitValue();
     }
 
@@ -112,6 +116,22 @@ final class DriverProcess {
     void kill9() throws IOException, InterruptedException {
         Kill.nine(process.pid());
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * SIGTERM to the driver JVM, as {@code kill PID} or a scheduler stopping it would send (not
+     * {@link Process#destroy()}, which also closes the pipes, losing what the driver prints next).
+     */
+    void terminate() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("kill -TERM " + process.pid() + " failed");
+        }
+    }
+
+    /** Every stderr line so far. */
+    List<String> stderr() {
+        return new ArrayList<>(err);
     }
 
     double seconds() {
