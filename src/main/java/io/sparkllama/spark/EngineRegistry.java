@@ -70,11 +70,13 @@ public final class EngineRegistry {
         Path tokenizer = spec.tokenizer() == null ? null : ModelFetcher.localPath(spec.tokenizer(), hadoop, cache);
         EngineOptions options = spec.toOptions(executorCores(conf));
         MemoryBudget.checkBeforeLoading(model, options);
+        MemoryBudget.Need need = MemoryBudget.need(model, options);
         LoadedModel m = ModelLoader.load(model, tokenizer);
         Engine engine = new Engine(m, options);
         LOADS.incrementAndGet();
-        LOG.info("spark-llama: loaded {} in {} ms; engine with {} sequences, {} threads", m.describe(), m.loadMillis(),
-                spec.maxSequences(), engine.options().effectiveThreads());
+        LOG.info("spark-llama: loaded {} in {} ms; engine with {} sequences, {} threads; memory plan: {} of {} MB heap",
+                m.describe(), m.loadMillis(), spec.maxSequences(), engine.options().effectiveThreads(), need.describe(),
+                Runtime.getRuntime().maxMemory() >> 20);
         return engine;
     }
 
