@@ -64,11 +64,17 @@ spark_jvm_flags() {
     "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true"
 }
 
-# Maven without colour codes and without the JDK 24+ warnings about Maven's own use of
-# sun.misc.Unsafe, for the scripts' Maven calls. Arguments: mvn's.
+# Maven for the scripts: quiet, without the JDK 24+ warnings about Maven's own use of
+# sun.misc.Unsafe, and with its output on stderr stripped of colour codes (Maven 3.8 writes
+# ESC[0m resets even with colour off). Arguments: mvn's. Exit status: mvn's.
 quiet_mvn() {
+  local status
+  set +e
   MAVEN_OPTS="${MAVEN_OPTS:-} -XX:+IgnoreUnrecognizedVMOptions --sun-misc-unsafe-memory-access=allow" \
-    mvn -q -B -Dstyle.color=never "$@"
+    mvn -q -B -Dstyle.color=never "$@" 2>&1 | sed -u $'s/\x1b\\[[0-9;]*m//g' >&2
+  status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
 }
 
 # Builds target/spark-llama.jar when it is missing or older than the sources. $1: the java binary.
