@@ -150,13 +150,29 @@ final class BatchJob {
             System.exit(2);
             return;
         }
-        onSignalStop(err);
+        // the job's own lines (progress, commits) stop the moment a signal stops the job
+        PrintStream jobLog = new PrintStream(new java.io.FilterOutputStream(err) {
+            @Override
+            public void write(int b) throws IOException {
+                if (!stopping.get()) {
+                    err.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!stopping.get()) {
+                    err.write(b, off, len);
+                }
+            }
+        }, true, StandardCharsets.UTF_8);
+        onSignalStop(err, jobLog);
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         config.sparkSettings().forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         int status = 0;
         try {
-            Map<String, Object> result = body.run(spark, config, err);
+            Map<String, Object> result = body.run(spark, config, jobLog);
             if (!stopping.get()) {
                 out.println(Json.toJson(result));
             }
@@ -182,7 +198,7 @@ final class BatchJob {
      * (its jobs failing as the context stops: about 130 lines with an internal-error trace) is
      * silenced: the logs are turned off and System.err dropped. A second signal halts at once.
      */
-    private static void onSignalStop(PrintStream err) {
+    private static void onSignalStop(PrintStream err, PrintStream jobLog) {
         for (String name : new String[] {"INT", "TERM"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
@@ -197,6 +213,10 @@ final class BatchJob {
                         // another logging backend (or none): its lines stay
                     }
                     System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+                    synchronized (jobLog) {
+                        // a progress line being printed finishes first; later ones are dropped
+                        jobLog.flush();
+                    }
                     err.println("spark-llama: stopped by SIG" + sig.getName() + " " + written);
                     System.exit(status);
                 });
