@@ -64,9 +64,6 @@ final class Chat {
             }
             out.add(new ChatMessage(role, content));
         }
-        if (system != null && out.stream().noneMatch(m -> m.role().equals("system"))) {
-            out.add(0, new ChatMessage("system", system));
-        }
-        return format.render(out);
+        return format.render(system, out);
     }
 }

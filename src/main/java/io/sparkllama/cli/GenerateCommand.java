@@ -111,19 +111,24 @@ final class GenerateCommand implements Command {
 
     /** One prompt, echoed and then completed on stdout as it is produced; with --chat only the reply is printed. */
     private static int single(Engine engine, String promptText, Chat chat, SamplingParams params, PrintStream out, PrintStream err) {
-        Tokenizer tok = engine.model().tokenizer();
-        int[] prompt = chat != null ? tok.encode(chat.render(promptText), tok.vocabulary().addBos(), false, true)
-                : tok.encode(promptText, tok.vocabulary().addBos() || promptText.isEmpty(), false); // an empty prompt starts from BOS
-        if (chat == null) {
+        GenerationRequest request;
+        if (chat != null) {
+            // the engine tokenizes a chat prompt as every chat request (special tokens parsed)
+            request = GenerationRequest.of(chat.render(promptText), params).withParseSpecial(true);
+        } else {
+            Tokenizer tok = engine.model().tokenizer();
+            // an empty prompt starts from BOS
+            int[] prompt = tok.encode(promptText, tok.vocabulary().addBos() || promptText.isEmpty(), false);
             TextDecoder text = new TextDecoder();
             for (int i = 1; i < prompt.length; i++) {
                 out.print(text.push(tok.decode(prompt[i - 1], prompt[i])));
             }
             out.flush();
+            request = GenerationRequest.ofTokens(prompt, params);
         }
         long[] firstText = {0};
         long t0 = System.nanoTime();
-        GenerationResult r = engine.generate(GenerationRequest.ofTokens(prompt, params).withListener(chunk -> {
+        GenerationResult r = engine.generate(request.withListener(chunk -> {
             if (firstText[0] == 0) {
                 firstText[0] = System.nanoTime();
             }
@@ -136,7 +141,7 @@ final class GenerateCommand implements Command {
         }
         err.printf(Locale.ROOT, "%nprompt %d tokens; generated %d tokens in %.2f s, %.1f tok/s; first text after %.0f ms "
                         + "(%d threads, seed %d, finish: %s)%n",
-                prompt.length, r.completionTokens(), seconds, r.completionTokens() / Math.max(seconds, 1e-9),
+                r.promptTokens(), r.completionTokens(), seconds, r.completionTokens() / Math.max(seconds, 1e-9),
                 firstText[0] == 0 ? 0 : (firstText[0] - t0) / 1e6, engine.options().effectiveThreads(), params.seed(),
                 r.finishReason().label());
         return 0;

@@ -72,11 +72,20 @@ public final class ChatFormat {
 
     /** The prompt text of one user message, after a system message when {@code system} is not null. */
     public String render(String system, String user) {
-        List<ChatMessage> messages = new ArrayList<>(2);
-        if (system != null) {
-            messages.add(new ChatMessage("system", system));
+        return render(system, List.of(new ChatMessage("user", user)));
+    }
+
+    /**
+     * The prompt text of a conversation, with a system message of {@code system} put first when
+     * {@code system} is not null and the conversation has none of its own.
+     */
+    public String render(String system, List<ChatMessage> messages) {
+        if (system == null || messages.stream().anyMatch(m -> m.role().equals("system"))) {
+            return render(messages);
         }
-        messages.add(new ChatMessage("user", user));
-        return render(messages);
+        List<ChatMessage> withSystem = new ArrayList<>(messages.size() + 1);
+        withSystem.add(new ChatMessage("system", system));
+        withSystem.addAll(messages);
+        return render(withSystem);
     }
 }

@@ -61,9 +61,10 @@ public final class MemoryBudget {
      * Fails, before anything is loaded, when an engine with {@code options} over {@code model}
      * needs more than the heap this JVM has available.
      *
+     * @return what the engine needs, for logs
      * @throws IllegalArgumentException with every number in the message when it does not fit
      */
-    public static void checkBeforeLoading(Path model, EngineOptions options) throws IOException {
+    public static Need checkBeforeLoading(Path model, EngineOptions options) throws IOException {
         Need need = need(model, options);
         long free = freeHeap();
         if (need.total() > free) {
@@ -78,6 +79,7 @@ public final class MemoryBudget {
                             + "sequences or the context, use an f16 KV cache, or a smaller or more quantized model",
                     model.getFileName(), need.describe(), mb(free), mb(rt.maxMemory()), mb(rt.totalMemory() - rt.freeMemory())));
         }
+        return need;
     }
 
     /**

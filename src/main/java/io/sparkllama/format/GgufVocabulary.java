@@ -70,11 +70,12 @@ public final class GgufVocabulary {
         int eos = id(file, "tokenizer.ggml.eos_token_id", 2, n);
         int unk = id(file, "tokenizer.ggml.unknown_token_id", 0, n);
         int[] endOfGeneration = endOfGeneration(file, tokens, eos);
+        boolean addEos = flag(file, "tokenizer.ggml.add_eos_token", false);
         if (!bpe) {
             boolean addBos = flag(file, "tokenizer.ggml.add_bos_token", true);
             boolean addSpace = flag(file, "tokenizer.ggml.add_space_prefix", true);
             return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, null)
-                    .withAddEos(flag(file, "tokenizer.ggml.add_eos_token", false));
+                    .withAddEos(addEos);
         }
         String pre = preTokenizer(file, tokens);
         String[] merges;
@@ -87,7 +88,7 @@ public final class GgufVocabulary {
         boolean addSpace = flag(file, "tokenizer.ggml.add_space_prefix", false);
         BpeRules rules = new BpeRules(pre, tokens, merges, PreTokenizer.ignoresMerges(pre));
         return new Vocabulary(pieces, scores, types, bos, eos, unk, addBos, addSpace, endOfGeneration, rules)
-                .withAddEos(flag(file, "tokenizer.ggml.add_eos_token", false));
+                .withAddEos(addEos);
     }
 
     /**

@@ -69,8 +69,7 @@ public final class EngineRegistry {
         Path model = ModelFetcher.localPath(spec.model(), hadoop, cache);
         Path tokenizer = spec.tokenizer() == null ? null : ModelFetcher.localPath(spec.tokenizer(), hadoop, cache);
         EngineOptions options = spec.toOptions(executorCores(conf));
-        MemoryBudget.checkBeforeLoading(model, options);
-        MemoryBudget.Need need = MemoryBudget.need(model, options);
+        MemoryBudget.Need need = MemoryBudget.checkBeforeLoading(model, options);
         LoadedModel m = ModelLoader.load(model, tokenizer);
         Engine engine = new Engine(m, options);
         LOADS.incrementAndGet();

@@ -47,8 +47,7 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
         Engine engine = EngineRegistry.get(spec.value());
         PromptTemplate template = settings.promptTemplate();
-        ChatSettings.ForRows chat = settings.messagesColumn() != null
-                ? settings.chat().withEnabled(true).forRows(engine.model()) : settings.chat().forRows(engine.model());
+        ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
         int promptIndex = settings.messagesColumn() != null ? inputSchema.fieldIndex(settings.messagesColumn())
                 : inputSchema.fieldIndex(settings.promptColumn());
         int idIndex = inputSchema.fieldIndex(settings.idColumn());
@@ -74,7 +73,7 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
         ChatFormat chat = chatForRows.get();
         String prompt;
         if (settings.messagesColumn() != null) {
-            prompt = chat.render(RowPrompts.messages(row.get(promptIndex), settings.chat().system()));
+            prompt = chat.render(settings.chat().system(), RowPrompts.messages(row.get(promptIndex)));
         } else {
             String user = RowPrompts.render(row, inputSchema, template, promptIndex);
             prompt = chat == null ? user : chat.render(settings.chat().system(), user);

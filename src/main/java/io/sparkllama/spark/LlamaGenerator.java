@@ -115,7 +115,8 @@ public final class LlamaGenerator extends ChattingTransformer<LlamaGenerator> {
         String messages = value(messagesCol);
         GenerationSettings s = new GenerationSettings(value(inputCol), value(idCol()), value(seed),
                 (float) value(temperature), value(topK), (float) value(topP), value(maxTokens),
-                List.of(value(stop)), value(truncate), template.isEmpty() ? null : template, chatSettings(),
+                List.of(value(stop)), value(truncate), template.isEmpty() ? null : template,
+                messages.isEmpty() ? chatSettings() : chatSettings().withEnabled(true), // conversations need a template
                 messages.isEmpty() ? null : messages, inFlight());
         s.sampling(0);
         return s;

@@ -118,12 +118,11 @@ final class RowPrompts {
     }
 
     /**
-     * A row's conversation: its messages in order, after a system message of {@code system} when
-     * the conversation has none and {@code system} is not null.
+     * A row's conversation: its messages in order.
      *
      * @throws IllegalArgumentException when the conversation is null or empty, or a message, role or content is null
      */
-    static List<ChatMessage> messages(Object value, String system) {
+    static List<ChatMessage> messages(Object value) {
         if (value == null) {
             throw new IllegalArgumentException("messages are null");
         }
@@ -143,9 +142,6 @@ final class RowPrompts {
                 throw new IllegalArgumentException("message " + i + " has a null " + (role == null ? "role" : "content"));
             }
             out.add(new ChatMessage(role, content));
-        }
-        if (system != null && out.stream().noneMatch(m -> m.role().equals("system"))) {
-            out.add(0, new ChatMessage("system", system));
         }
         return out;
     }

@@ -50,11 +50,9 @@ public final class PreTokenizer {
         PASSES.put("default", new String[] {"[\\p{P}\\$\\+<=>\\^~\\|]+", GPT2_BASE, "\\p{N}+", "[0-9][0-9][0-9]"});
     }
 
-    private final String name;
     private final Pattern[] passes;
 
-    private PreTokenizer(String name, String[] regexes) {
-        this.name = name;
+    private PreTokenizer(String[] regexes) {
         this.passes = new Pattern[regexes.length];
         for (int i = 0; i < regexes.length; i++) {
             passes[i] = Pattern.compile(regexes[i], FLAGS);
@@ -72,7 +70,7 @@ public final class PreTokenizer {
             throw new IllegalArgumentException("tokenizer.ggml.pre \"" + pre + "\" is not supported (known: "
                     + String.join(", ", PASSES.keySet()) + ")");
         }
-        return new PreTokenizer(pre, regexes);
+        return new PreTokenizer(regexes);
     }
 
     /** The supported {@code tokenizer.ggml.pre} values. */
@@ -88,10 +86,6 @@ public final class PreTokenizer {
     /** Whether llama.cpp adds BOS for this value when the file does not say. */
     public static boolean addsBos(String pre) {
         return LLAMA3_GROUP.contains(pre);
-    }
-
-    public String name() {
-        return name;
     }
 
     /** Appends the [start, end) char offsets of the pieces of {@code text[from, to)} to {@code bounds}. */

@@ -62,6 +62,10 @@ class ChatFormatTest {
         ChatFormat llama2 = ChatFormat.of("llama2", stories, DATE);
         assertEquals("[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]", llama2.render("Be brief.", "Hi"));
         assertThrows(IllegalArgumentException.class, () -> ChatFormat.of("vicuna", stories, DATE));
+        // a default system message goes first only when the conversation has none
+        List<ChatMessage> own = List.of(new ChatMessage("system", "Be long."), new ChatMessage("user", "Hi"));
+        assertEquals(llama2.render(own), llama2.render("Be brief.", own));
+        assertEquals(llama2.render("Be brief.", "Hi"), llama2.render("Be brief.", List.of(new ChatMessage("user", "Hi"))));
     }
 
     @SuppressWarnings("unchecked")
