@@ -49,7 +49,7 @@ final class BenchLabelCommand implements Command {
                 + "  --item-tokens N         length of each row's own text (default 20)\n"
                 + "  --options N             labels to choose from (default 3)\n"
                 + "  --batch-size N          sequences decoded together (default 16)\n"
-                + "  --prefix-cache N        prefix cache slots in the reuse run (default 4)\n"
+                + "  --prefix-cache N        prefix cache in the reuse run: any N > 0 turns it on (default 4)\n"
                 + "  --threads N             compute threads (default: all cores)\n";
     }
 
@@ -139,13 +139,18 @@ final class BenchLabelCommand implements Command {
             row.put("run", name);
             row.put("rows", requests.size());
             row.put("prompt_tokens", prompt);
-            row.put("reused_prompt_tokens", e.stats().reusedPromptTokens());
+            Engine.Stats stats = e.stats();
+            row.put("reused_prompt_tokens", stats.reusedPromptTokens());
+            // KV copied between blocks: the options' forks copy the context's last partial block; a shared prefix copies nothing
+            row.put("kv_bytes_copied_per_row", Math.round((double) stats.kvBytesCopied() / (requests.size() + 1)));
+            row.put("kv_bytes_peak", stats.kvBytesPeak());
             row.put("seconds", Math.round(seconds * 1000) / 1000.0);
             row.put("prompt_tok_s", Math.round(run.promptTokS() * 10) / 10.0);
             row.put("rows_s", Math.round(requests.size() / seconds * 100) / 100.0);
             out.println(Json.toJson(row));
-            err.printf(Locale.ROOT, "%s: %d rows, %d prompt tokens in %.1f s: %.1f prompt tok/s%n", name, requests.size(),
-                    prompt, seconds, run.promptTokS());
+            err.printf(Locale.ROOT, "%s: %d rows, %d prompt tokens in %.1f s: %.1f prompt tok/s; KV copied %,d bytes per row%n",
+                    name, requests.size(), prompt, seconds, run.promptTokS(), Math.round((double) stats.kvBytesCopied()
+                            / (requests.size() + 1)));
             return run;
         }
     }

@@ -6,6 +6,7 @@ import io.sparkllama.engine.GenerationRequest;
 import io.sparkllama.engine.GenerationResult;
 import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.engine.SamplingParams;
+import io.sparkllama.model.KvCache;
 import io.sparkllama.model.LoadedModel;
 import io.sparkllama.model.ModelLoader;
 import io.sparkllama.tokenizer.TextDecoder;
@@ -26,7 +27,7 @@ final class GenerateCommand implements Command {
     @Override
     public Set<String> valued() {
         return Set.of("model", "tokenizer", "prompt", "prompts", "output", "batch-size", "max-tokens", "temperature",
-                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk", "prefix-cache",
+                "top-p", "top-k", "seed", "stop", "threads", "kv", "context", "prefill-chunk", "prefix-cache", "kv-memory", "kv-block",
                 "chat-format", "system", "chat-date");
     }
 
@@ -59,7 +60,11 @@ final class GenerateCommand implements Command {
                 + "  --kv f32|f16        KV cache element type (default f32)\n"
                 + "  --context N         positions per sequence (default: the model's context length)\n"
                 + "  --prefill-chunk N   prompt tokens per step (default 64)\n"
-                + "  --prefix-cache N    keep the last N prompts' KV to reuse shared prefixes (default 0: off)\n"
+                + "  --prefix-cache N    1 (any N > 0): keep the full KV blocks of recent prompts and share them with\n"
+                + "                      prompts that start the same way (default 0: off)\n"
+                + "  --kv-memory SIZE    KV cache memory, e.g. 2g (default: every sequence at the full context, at most\n"
+                + "                      60% of the heap left after the weights)\n"
+                + "  --kv-block N        positions per KV block (default 32)\n"
                 + Chat.USAGE;
     }
 
@@ -85,8 +90,9 @@ final class GenerateCommand implements Command {
                 BenchCommand.kvType(o),
                 o.intValue("prefill-chunk", 64, 1, 4096),
                 o.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
-                0,
-                o.intValue("prefix-cache", 0, 0, 1024));
+                BenchCommand.kvMemory(o),
+                o.intValue("prefix-cache", 0, 0, 1024),
+                o.intValue("kv-block", KvCache.DEFAULT_BLOCK_SIZE, 1, 4096));
         if (batch) {
             Cli.requireFile(o, "prompts");
         }

@@ -32,7 +32,8 @@ final class MemoryPlan {
         }
         MemoryBudget.Need need = MemoryBudget.need(f, c, o);
         int context = o.contextFor(c);
-        long perSequence = KvCache.bytesNeeded(c, 1, context, o.kvType());
+        long perSequence = o.kvMinimumBytes(c);
+        long perToken = KvCache.bytesPerToken(c, o.kvType());
         // the heap to give: the engine's need plus about 1 GB for the JVM, Spark and the rows in flight
         long heapMb = Math.round(mb(need.total())) + 1024;
         m.put("sequences", o.maxSequences());
@@ -41,12 +42,15 @@ final class MemoryPlan {
         m.put("weights_mb", mb(need.weightBytes()));
         m.put("kv_cache_mb", mb(need.kvBytes()));
         m.put("kv_per_sequence_mb", mb(perSequence));
+        m.put("kv_bytes_per_token", perToken);
+        m.put("kv_block_size", o.kvBlockSize());
         m.put("working_mb", mb(need.workingBytes()));
         m.put("total_mb", mb(need.total()));
         m.put("suggested_heap_mb", heapMb);
-        m.put("summary", String.format(Locale.ROOT, "%s; KV %.1f MB per sequence of %,d positions; give the JVM about %,d MB "
-                        + "(executors: spark.executor.memory; local mode and the CLI: -Xmx via JAVA_OPTS)",
-                need.describe(), mb(perSequence), context, heapMb));
+        m.put("summary", String.format(Locale.ROOT, "%s; KV %,d bytes per token, %.1f MB per sequence of %,d positions (the "
+                        + "paged cache holds only the tokens in use); give the JVM about %,d MB for every sequence at the full "
+                        + "context (executors: spark.executor.memory; local mode and the CLI: -Xmx via JAVA_OPTS)",
+                need.describe(), perToken, mb(perSequence), context, heapMb));
         return m;
     }
 

@@ -3,9 +3,9 @@ package io.sparkllama.engine;
 /**
  * A unit of work the engine schedules: a prompt (or scoring context) prefilled into its own KV
  * slot, then whatever the task does after it (sampling tokens, scoring continuations). The
- * engine prefills, reuses cached prefixes, and hands the task the logits of its last prompt
- * token; from then on the task adds its own tokens each step through a {@link Planner}.
- * Touched only by the engine thread.
+ * engine reserves the KV blocks the task may need, prefills, reuses cached prefixes, and hands
+ * the task the logits of its last prompt token; from then on the task adds its own tokens each
+ * step through a {@link Planner}. Touched only by the engine thread.
  */
 abstract class EngineTask {
     /** Tokens to prefill into the primary slot. */
@@ -14,6 +14,8 @@ abstract class EngineTask {
     int slot = -1;
     /** Prompt tokens already in the slot (a cached prefix counts). */
     int fed;
+    /** KV blocks reserved at admission and not taken yet. */
+    int reservedBlocks;
 
     EngineTask(int[] prompt) {
         if (prompt.length == 0) {
@@ -37,11 +39,27 @@ abstract class EngineTask {
         /** A free KV slot for the task's own use, or -1; give it back with {@link #release}. */
         int acquire();
 
-        void release(int slot);
+        /** Frees a slot from {@link #acquire} that {@link #fork} filled, and its blocks. */
+        void release(EngineTask owner, int slot);
 
-        /** Copies positions {@code [0, length)} of one slot into another. */
-        void copyPrefix(int from, int to, int length);
+        /** Gives the empty slot {@code to} positions {@code [0, length)} of {@code from} (shared full blocks, a copied partial one). */
+        void fork(EngineTask owner, int from, int to, int length);
     }
+
+    /**
+     * The most KV blocks of {@code blockSize} positions the task may hold at once if nothing
+     * were shared, when it may use up to {@code slots} slots: its prompt, and all it may
+     * generate or score after it.
+     */
+    abstract int blocksNeeded(int blockSize, int slots);
+
+    /** Blocks for {@code positions} positions. */
+    static int blocks(long positions, int blockSize) {
+        return (int) ((positions + blockSize - 1) / blockSize);
+    }
+
+    /** Whether the task's caller gave up on it (its future is done: cancelled, or failed by the caller's listener). */
+    abstract boolean abandoned();
 
     /** The prompt is in the slot; {@code logits[offset ..]} are those of its last token. */
     abstract void promptDone(float[] logits, int offset, Sampler sampler);

@@ -13,11 +13,16 @@ import java.util.Locale;
 /**
  * Checks memory needs up front, so that a too-large configuration fails with its numbers instead
  * of an OutOfMemoryError: the whole engine (weights, KV cache, working memory) before a model is
- * loaded, and the KV cache again before it is allocated.
+ * loaded, and the KV cache's size when the engine starts. The KV cache is paged and its blocks
+ * are created as they are first used, so its size is a ceiling: the configured KV memory, or by
+ * default what every sequence at the full context would take, but no more than
+ * {@link #DEFAULT_KV_HEAP_SHARE} of the heap that is left.
  */
 public final class MemoryBudget {
     /** Heap kept free for everything the engine allocates besides weights, KV cache and step buffers. */
     static final long HEADROOM_BYTES = 64L << 20;
+    /** Share of the heap left after weights and step buffers that the KV cache may grow into by default. */
+    public static final double DEFAULT_KV_HEAP_SHARE = 0.6;
 
     private MemoryBudget() {
     }
@@ -26,18 +31,32 @@ public final class MemoryBudget {
      * What an engine over one model file needs, read from the file's header only.
      *
      * @param weightBytes  the weights as held in the heap
-     * @param kvBytes      the KV cache
+     * @param kvBytes      the KV cache at most (the configured KV memory, or every sequence at the full context)
+     * @param kvMinBytes   the least KV cache the engine starts with: one sequence at the full context
      * @param workingBytes step buffers (activations and logits of the largest step) plus fixed headroom
+     * @param kvConfigured whether the KV memory was configured (it must then fit whole)
      */
-    public record Need(long weightBytes, long kvBytes, long workingBytes, String kvShape) {
+    public record Need(long weightBytes, long kvBytes, long kvMinBytes, long workingBytes, String kvShape,
+                       boolean kvConfigured) {
+        /** Weights, the KV cache at most, and working memory. */
         public long total() {
             return weightBytes + kvBytes + workingBytes;
         }
 
+        /** What must fit for the engine to start at all: weights, working memory and the smallest KV cache. */
+        public long minimum() {
+            return weightBytes + kvMinBytes + workingBytes;
+        }
+
+        /** What the heap must hold: everything when the KV memory is configured; else the cache shrinks to fit, down to the minimum. */
+        public long mustFit() {
+            return kvConfigured ? total() : minimum();
+        }
+
         /** The parts and their sum, in MB, for messages. */
         public String describe() {
-            return String.format(Locale.ROOT, "weights %,d MB + KV cache %,d MB (%s) + working memory %,d MB = %,d MB",
-                    mb(weightBytes), mb(kvBytes), kvShape, mb(workingBytes), mb(total()));
+            return String.format(Locale.ROOT, "weights %,d MB + KV cache up to %,d MB (%s; at least %,d MB) + working memory "
+                    + "%,d MB = %,d MB", mb(weightBytes), mb(kvBytes), kvShape, mb(kvMinBytes), mb(workingBytes), mb(total()));
         }
     }
 
@@ -52,9 +71,11 @@ public final class MemoryBudget {
     public static Need need(ModelFile f, LlamaConfig c, EngineOptions o) {
         long tokens = o.tokensPerStep();
         long perToken = 4L * (c.vocabSize() + 3L * c.hiddenDim() + 6L * c.dim() + 2L * c.kvDim() + (long) c.heads() * o.contextFor(c));
-        String shape = String.format(Locale.ROOT, "%d slots x %d positions, %s", o.kvSlots(), o.contextFor(c),
-                o.kvType().name().toLowerCase(Locale.ROOT));
-        return new Need(LlamaWeights.estimateBytes(f), o.kvCacheBytes(c), tokens * perToken + HEADROOM_BYTES, shape);
+        String shape = String.format(Locale.ROOT, "%s%d sequences x %d positions, %s, blocks of %d",
+                o.kvBudgetBytes() > 0 ? "configured; " : "", o.maxSequences(), o.contextFor(c),
+                o.kvType().name().toLowerCase(Locale.ROOT), o.kvBlockSize());
+        return new Need(LlamaWeights.estimateBytes(f), o.kvCacheBytes(c), o.kvMinimumBytes(c), tokens * perToken + HEADROOM_BYTES,
+                shape, o.kvBudgetBytes() > 0);
     }
 
     /**
@@ -66,12 +87,13 @@ public final class MemoryBudget {
      */
     public static Need checkBeforeLoading(Path model, EngineOptions options) throws IOException {
         Need need = need(model, options);
+        long required = need.mustFit();
         long free = freeHeap();
-        if (need.total() > free) {
+        if (required > free) {
             System.gc(); // "in use" may be mostly garbage; measure again before failing
             free = freeHeap();
         }
-        if (need.total() > free) {
+        if (required > free) {
             Runtime rt = Runtime.getRuntime();
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but this JVM has %,d MB of heap available "
                             + "(max heap %,d MB, %,d MB in use); give it more heap (local-mode jobs: spark.driver.memory=...; "
@@ -83,28 +105,43 @@ public final class MemoryBudget {
     }
 
     /**
-     * Fails when a KV cache of this shape exceeds {@code budgetBytes} (if positive) or the heap
-     * that is free. Nothing is allocated.
+     * How many KV blocks an engine with options {@code o} over model {@code c} may hold, called
+     * once the weights and step buffers are in the heap: the configured KV memory (which must fit
+     * in the heap that is free), or else every sequence at the full context but at most
+     * {@link #DEFAULT_KV_HEAP_SHARE} of the free heap. Nothing is allocated.
+     *
+     * @throws IllegalArgumentException when not even one sequence at the full context fits
      */
-    public static void checkKvCache(LlamaConfig c, int slots, int context, KvCache.Type type, long budgetBytes) {
-        long need = KvCache.bytesNeeded(c, slots, context, type);
-        String shape = String.format(Locale.ROOT, "KV cache of %d layers x %d slots x %d positions x %d kv_dim x 2 x %d bytes "
-                + "= %,d bytes", c.layers(), slots, context, c.kvDim(), type.bytes, need);
-        if (budgetBytes > 0 && need > budgetBytes) {
-            throw new IllegalArgumentException(shape + " exceeds the configured budget of "
-                    + String.format(Locale.ROOT, "%,d", budgetBytes) + " bytes; lower the sequences or the context, or use an F16 cache");
-        }
+    public static int kvBlocks(LlamaConfig c, EngineOptions o) {
+        long block = KvCache.blockBytes(c, o.kvBlockSize(), o.kvType());
         long free = freeHeap();
-        if (need + HEADROOM_BYTES > free) {
-            System.gc(); // "used" may be mostly garbage from loading; measure again before failing
+        if (o.kvCacheBytes(c) + HEADROOM_BYTES > free) {
+            System.gc(); // "used" may be mostly garbage from loading; measure again
             free = freeHeap();
         }
-        if (need + HEADROOM_BYTES > free) {
-            Runtime rt = Runtime.getRuntime();
-            throw new IllegalArgumentException(shape + String.format(Locale.ROOT, " (plus %,d bytes of headroom) does not fit in the "
-                            + "%,d bytes of heap available (max heap %,d, in use %,d); lower the sequences or the context, use an F16 "
-                            + "cache, or raise -Xmx", HEADROOM_BYTES, free, rt.maxMemory(), rt.totalMemory() - rt.freeMemory()));
+        long bytes;
+        if (o.kvBudgetBytes() > 0) {
+            bytes = o.kvBudgetBytes();
+            if (bytes + HEADROOM_BYTES > free) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "the configured KV memory of %,d MB (plus %,d MB "
+                        + "of headroom) does not fit in the %,d MB of heap available; lower it or raise the heap", mb(bytes),
+                        mb(HEADROOM_BYTES), mb(free)));
+            }
+        } else {
+            bytes = Math.min(o.kvFullBytes(c), (long) (DEFAULT_KV_HEAP_SHARE * Math.max(0, free - HEADROOM_BYTES)));
         }
+        long blocks = Math.min(Integer.MAX_VALUE - 64, bytes / block);
+        long minimum = o.kvMinimumBytes(c) / block;
+        if (blocks < minimum) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the KV cache gets %,d MB (%s), which holds %,d "
+                            + "positions of %d layers x %d kv_dim x %s; one sequence of the context of %,d needs %,d MB; give it "
+                            + "more memory (llama.kv.memory, or more heap: spark.driver.memory / spark.executor.memory / "
+                            + "JAVA_OPTS=-Xmx), or lower the context, or use an f16 KV cache", mb(bytes),
+                    o.kvBudgetBytes() > 0 ? "configured" : String.format(Locale.ROOT, "%.0f%% of the %,d MB heap left",
+                            100 * DEFAULT_KV_HEAP_SHARE, mb(free)), blocks * o.kvBlockSize(), c.layers(), c.kvDim(),
+                    o.kvType().name().toLowerCase(Locale.ROOT), o.contextFor(c), mb(o.kvMinimumBytes(c))));
+        }
+        return (int) blocks;
     }
 
     /** Heap that can still be allocated: the maximum minus what is in use. */

@@ -1,96 +1,200 @@
 package io.sparkllama.engine;
 
+import io.sparkllama.model.BlockPool;
 import io.sparkllama.model.KvCache;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
- * Recently prefilled prompts kept in reserved KV slots, so that a new prompt starting with the
- * same tokens (a long instruction shared by every row of a labeling job) copies that prefix's
- * keys and values instead of computing them again. A copied prefix holds exactly the values a
- * fresh prefill would compute (the forward pass does not depend on what else is batched), so
- * outputs do not change by a single bit. Least recently used entries are replaced. Engine
- * thread only.
+ * Full KV blocks of recently prefilled prompts, kept by reference so that a new prompt starting
+ * with the same tokens (the long instruction every row of a labeling job shares) maps those
+ * blocks into its own table instead of computing or copying them. Blocks form a tree keyed by
+ * their exact tokens: a block's node is found under its parent's node by the {@code blockSize}
+ * tokens it holds, so a match is exact, never a hash that might collide. A shared block holds
+ * exactly the values a fresh prefill would compute (the forward pass does not depend on what
+ * else is batched), so outputs do not change by a single bit.
+ *
+ * <p>Only full blocks are cached: they are never written again, and a prompt that diverges
+ * inside a block computes that block itself, so sharing copies nothing. Cached blocks live in
+ * KV memory no sequence is using; when the pool runs dry the least recently used leaf whose
+ * block nothing else references is evicted. Engine thread only.
  */
 final class PrefixCache {
     private final KvCache cache;
-    private final int firstSlot;
-    private final int minTokens;
-    private final int[][] tokens;
-    private final long[] lastUse;
-    private long clock;
+    private final BlockPool pool;
+    private final int blockSize;
+    /** The tree's root (no block), and the sentinel of the LRU list: {@code root.newer} is the oldest node. */
+    private final Node root = new Node(null, null, -1);
     private long hits;
     private long reusedTokens;
+    private int nodes;
 
-    /**
-     * @param firstSlot first of {@code entries} reserved slots of {@code cache}
-     * @param minTokens shortest prefix worth copying
-     */
-    PrefixCache(KvCache cache, int firstSlot, int entries, int minTokens) {
+    /** A cached block: its tokens, its KV block, its children by their tokens, and its place in the LRU list. */
+    private static final class Node {
+        final Node parent;
+        final Key key;
+        final int block;
+        final Map<Key, Node> children = new HashMap<>();
+        Node older;
+        Node newer;
+
+        Node(Node parent, Key key, int block) {
+            this.parent = parent;
+            this.key = key;
+            this.block = block;
+        }
+    }
+
+    /** The tokens of one block, compared by value. */
+    private record Key(int[] tokens) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(tokens, k.tokens);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(tokens);
+        }
+    }
+
+    PrefixCache(KvCache cache) {
         this.cache = cache;
-        this.firstSlot = firstSlot;
-        this.minTokens = minTokens;
-        this.tokens = new int[entries][];
-        this.lastUse = new long[entries];
+        this.pool = cache.blocks();
+        this.blockSize = cache.blockSize();
+        root.older = root;
+        root.newer = root;
+    }
+
+    private Key key(int[] tokens, int block) {
+        return new Key(Arrays.copyOfRange(tokens, block * blockSize, (block + 1) * blockSize));
     }
 
     /**
-     * Copies into {@code slot} the longest cached prefix of {@code prompt}, leaving at least one
-     * prompt token to feed (its logits are needed). Returns the number of positions copied.
+     * The cached blocks of the longest prefix of {@code prompt} made of full blocks, leaving at
+     * least one prompt token to feed (its logits are needed). Nothing is referenced yet: the
+     * caller shares the blocks it decides to use and then calls {@link #used}.
      */
-    int restore(int[] prompt, int slot) {
-        int best = -1, bestLength = 0;
-        for (int e = 0; e < tokens.length; e++) {
-            if (tokens[e] == null) {
-                continue;
-            }
-            int n = commonPrefix(tokens[e], prompt, prompt.length - 1);
-            if (n > bestLength) {
-                best = e;
-                bestLength = n;
-            }
+    int[] lookup(int[] prompt) {
+        int limit = (prompt.length - 1) / blockSize;
+        List<Node> path = path(prompt, limit);
+        int[] blocks = new int[path.size()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = path.get(i).block;
         }
-        if (best < 0 || bestLength < minTokens) {
-            return 0;
-        }
-        cache.copyPrefix(firstSlot + best, slot, bestLength);
-        lastUse[best] = ++clock;
-        hits++;
-        reusedTokens += bestLength;
-        return bestLength;
+        return blocks;
     }
 
-    /** Keeps {@code prompt}, now fully in {@code slot}, unless a cached entry already covers it. */
-    void store(int[] prompt, int slot) {
-        if (prompt.length < minTokens) {
+    /** Records that the first {@code blocks} cached blocks of {@code prompt} were reused. */
+    void used(int[] prompt, int blocks) {
+        if (blocks == 0) {
             return;
         }
-        int victim = 0;
-        for (int e = 0; e < tokens.length; e++) {
-            if (tokens[e] != null && commonPrefix(tokens[e], prompt, prompt.length) == prompt.length) {
-                lastUse[e] = ++clock;
-                return;
-            }
-            if (tokens[e] == null || (tokens[victim] != null && lastUse[e] < lastUse[victim])) {
-                victim = e;
-            }
+        List<Node> path = path(prompt, blocks);
+        for (int i = path.size() - 1; i >= 0; i--) {
+            touch(path.get(i)); // leaves first, so a parent is always more recent than its children
         }
-        tokens[victim] = null; // invalid while its KV is being overwritten
-        cache.copyPrefix(slot, firstSlot + victim, prompt.length);
-        tokens[victim] = prompt.clone();
-        lastUse[victim] = ++clock;
+        hits++;
+        reusedTokens += (long) blocks * blockSize;
     }
 
-    private static int commonPrefix(int[] a, int[] b, int limit) {
-        int n = Math.min(limit, Math.min(a.length, b.length));
-        int i = 0;
-        while (i < n && a[i] == b[i]) {
-            i++;
+    private List<Node> path(int[] prompt, int limit) {
+        List<Node> path = new ArrayList<>();
+        Node n = root;
+        for (int b = 0; b < limit; b++) {
+            n = n.children.get(key(prompt, b));
+            if (n == null) {
+                break;
+            }
+            path.add(n);
         }
-        return i;
+        return path;
     }
 
-    /** Forgets every entry (after an engine failure, whose step may have left any slot half written). */
+    /**
+     * Keeps the full blocks of {@code prompt}, now all in {@code slot}. A block already cached
+     * under the same tokens is kept as it is; the slot's blocks below a node whose block is not
+     * the slot's own are not added (every cached path is then the block table of whoever holds
+     * its last block, which makes an idle block's descendants idle too).
+     */
+    void store(int[] prompt, int slot) {
+        int full = prompt.length / blockSize;
+        Node n = root;
+        List<Node> path = new ArrayList<>();
+        for (int b = 0; b < full; b++) {
+            Key k = key(prompt, b);
+            Node child = n.children.get(k);
+            int own = cache.block(slot, b);
+            if (child == null) {
+                if (n != root && n.block != cache.block(slot, b - 1)) {
+                    break;
+                }
+                child = new Node(n, k, own);
+                n.children.put(k, child);
+                pool.cache(own);
+                nodes++;
+                link(child);
+            }
+            path.add(child);
+            n = child;
+        }
+        for (int i = path.size() - 1; i >= 0; i--) {
+            touch(path.get(i));
+        }
+    }
+
+    /**
+     * Frees the least recently used cached block that nothing but the cache references and that
+     * has no cached children. Returns false when there is none.
+     */
+    boolean evictOne() {
+        for (Node n = root.newer; n != root; n = n.newer) {
+            if (n.children.isEmpty() && pool.refs(n.block) == 1) {
+                remove(n);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void remove(Node n) {
+        n.parent.children.remove(n.key);
+        unlink(n);
+        pool.uncache(n.block);
+        nodes--;
+    }
+
+    /** Forgets every entry (after an engine failure). */
     void clear() {
-        java.util.Arrays.fill(tokens, null);
+        while (root.newer != root) {
+            Node n = root.newer;
+            unlink(n);
+            pool.uncache(n.block);
+        }
+        root.children.clear();
+        nodes = 0;
+    }
+
+    private void touch(Node n) {
+        unlink(n);
+        link(n);
+    }
+
+    /** Inserts as the most recent. */
+    private void link(Node n) {
+        n.older = root.older;
+        n.newer = root;
+        root.older.newer = n;
+        root.older = n;
+    }
+
+    private void unlink(Node n) {
+        n.older.newer = n.newer;
+        n.newer.older = n.older;
     }
 
     long hits() {
@@ -99,5 +203,10 @@ final class PrefixCache {
 
     long reusedTokens() {
         return reusedTokens;
+    }
+
+    /** Blocks the cache references. */
+    int blocks() {
+        return nodes;
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkllama.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -8,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * Scores continuations of a context by teacher forcing. The context is prefilled once; its last
  * logits give every continuation's first-token log-probability. Continuations of two or more
  * tokens then run side by side: one in the context's own slot (its tokens go after the context,
- * which they never overwrite), the others in extra slots that receive a copy of the context's
- * KV, as slots are free. Each continuation feeds its tokens but the last, and the logits after
+ * which they never overwrite), the others in extra slots, as slots are free, that share the
+ * context's full KV blocks and get a copy of its last partial block. Each continuation feeds its tokens but the last, and the logits after
  * token i give the log-probability of token i+1.
  */
 final class ScoreTask extends EngineTask {
@@ -84,7 +85,7 @@ final class ScoreTask extends EngineTask {
                     if (s < 0) {
                         continue;
                     }
-                    planner.copyPrefix(slot, s, prompt.length);
+                    planner.fork(this, slot, s, prompt.length);
                     optionSlot[o] = s;
                 }
             }
@@ -110,7 +111,7 @@ final class ScoreTask extends EngineTask {
                 if (optionSlot[o] == slot) {
                     primaryBusy = false;
                 } else {
-                    planner.release(optionSlot[o]);
+                    planner.release(this, optionSlot[o]);
                 }
                 optionSlot[o] = -2; // done
             }
@@ -128,6 +129,33 @@ final class ScoreTask extends EngineTask {
             }
         }
         return true;
+    }
+
+    @Override
+    int blocksNeeded(int blockSize, int slots) {
+        int[] forks = new int[options.length];
+        int longest = 0, k = 0;
+        for (int[] o : options) {
+            if (o.length > 1) { // a forked continuation: its copied partial block and the blocks of its own tokens
+                forks[k++] = blocks(prompt.length + o.length - 1L, blockSize) - prompt.length / blockSize;
+                longest = Math.max(longest, o.length);
+            }
+        }
+        int together = Math.min(k, slots);
+        if (together <= 1) { // one at a time, after the context in its own slot
+            return blocks(prompt.length + Math.max(0, longest - 1L), blockSize);
+        }
+        Arrays.sort(forks, 0, k);
+        int n = blocks(prompt.length, blockSize);
+        for (int i = k - together; i < k; i++) {
+            n += forks[i]; // a finished fork gives its blocks back for the next one
+        }
+        return n;
+    }
+
+    @Override
+    boolean abandoned() {
+        return future.isDone();
     }
 
     @Override

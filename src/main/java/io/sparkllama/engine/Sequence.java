@@ -66,6 +66,17 @@ final class Sequence extends EngineTask {
     }
 
     @Override
+    int blocksNeeded(int blockSize, int slots) {
+        // the last sampled token is never fed, so the positions are the prompt and max_tokens - 1
+        return blocks(Math.min(contextLimit, prompt.length + Math.max(0L, params.maxTokens() - 1L)), blockSize);
+    }
+
+    @Override
+    boolean abandoned() {
+        return future.isDone();
+    }
+
+    @Override
     int outputTokens() {
         return generatedCount;
     }
@@ -116,9 +127,14 @@ final class Sequence extends EngineTask {
         release(text.length());
     }
 
+    /** Passes text up to {@code upTo} to the listener; a listener that throws fails this request only. */
     private void release(int upTo) {
-        if (listener != null && upTo > released) {
-            listener.accept(text.substring(released, upTo));
+        if (listener != null && upTo > released && !future.isDone()) {
+            try {
+                listener.accept(text.substring(released, upTo));
+            } catch (RuntimeException | Error e) {
+                future.completeExceptionally(e);
+            }
         }
         released = Math.max(released, upTo);
     }

@@ -5,10 +5,10 @@ import io.sparkllama.kernels.Attention;
 import io.sparkllama.kernels.HalfVectors;
 
 /**
- * KV cache in IEEE half precision, in the layout described on {@link KvCache}: half the memory of
- * F32. Keys and values are rounded to nearest on store; values beyond the half range saturate to
- * its largest finite value, so the cache never holds infinities. Attention widens the positions
- * it reads into a float scratch and runs the float kernels.
+ * Paged KV cache in IEEE half precision, in the layout described on {@link KvCache}: half the
+ * memory of F32. Keys and values are rounded to nearest on store; values beyond the half range
+ * saturate to its largest finite value, so the cache never holds infinities. Attention widens
+ * the positions of a block into a float scratch and runs the float kernels.
  */
 final class F16KvCache extends KvCache {
     private static final short MAX_HALF = 0x7BFF;
@@ -16,10 +16,10 @@ final class F16KvCache extends KvCache {
     private final short[][] keys;
     private final short[][] values;
 
-    F16KvCache(LlamaConfig c, int slots, int context) {
-        super(c, slots, context);
-        keys = new short[layers * slots][context * kvDim];
-        values = new short[layers * slots][context * kvDim];
+    F16KvCache(LlamaConfig c, int slots, int context, int blockSize, int blocks) {
+        super(c, slots, context, blockSize, blocks);
+        keys = new short[blocks][];
+        values = new short[blocks][];
     }
 
     @Override
@@ -36,39 +36,50 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo) {
-        int i = index(layer, slot);
-        short[] kd = keys[i], vd = values[i];
-        int base = pos * kvDim;
+    protected void createBlock(int block) {
+        keys[block] = new short[layers * layerStride];
+        values[block] = new short[layers * layerStride];
+    }
+
+    @Override
+    protected void storeAt(int layer, int block, int t, float[] k, int ko, float[] v, int vo) {
+        short[] kd = keys[block], vd = values[block];
+        int kBase = layer * layerStride + t, vBase = layer * layerStride + t * kvDim;
         for (int d = 0; d < kvDim; d++) {
-            kd[d * context + pos] = toHalf(k[ko + d]);
-            vd[base + d] = toHalf(v[vo + d]);
+            kd[kBase + d * blockSize] = toHalf(k[ko + d]);
+            vd[vBase + d] = toHalf(v[vo + d]);
         }
     }
 
     @Override
-    protected Object array(int layer, int slot, boolean keys) {
-        return keys ? this.keys[index(layer, slot)] : values[index(layer, slot)];
+    protected Object keys(int block) {
+        return keys[block];
     }
 
     @Override
-    void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n) {
-        short[] k = keys[index(layer, slot)];
-        float[] f = Scratch.floats(headSize * n);
-        int base = kvHead * headSize * context;
+    protected Object values(int block) {
+        return values[block];
+    }
+
+    @Override
+    void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
+        short[] k = keys[block];
+        float[] f = Scratch.floats(headSize * len);
+        int base = layer * layerStride + kvHead * headSize * blockSize;
         for (int d = 0; d < headSize; d++) {
-            HalfVectors.toFloat(k, base + d * context, f, d * n, n);
+            HalfVectors.toFloat(k, base + d * blockSize, f, d * len, len);
         }
-        Attention.scores(f, 0, n, q, qo, headSize, kvGroup, scores, n);
+        Attention.scores(f, 0, len, q, qo, headSize, kvGroup, scores, n, from, len);
     }
 
     @Override
-    void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo) {
-        short[] v = values[index(layer, slot)];
-        float[] f = Scratch.floats(headSize * n);
-        for (int t = 0; t < n; t++) {
-            HalfVectors.toFloat(v, t * kvDim + kvHead * headSize, f, t * headSize, headSize);
+    void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
+        short[] v = values[block];
+        float[] f = Scratch.floats(headSize * len);
+        int base = layer * layerStride + kvHead * headSize;
+        for (int t = 0; t < len; t++) {
+            HalfVectors.toFloat(v, base + t * kvDim, f, t * headSize, headSize);
         }
-        Attention.weightedSum(f, 0, headSize, scores, n, headSize, kvGroup, out, oo);
+        Attention.addWeighted(f, 0, headSize, scores, n, from, len, headSize, kvGroup, out, oo);
     }
 }

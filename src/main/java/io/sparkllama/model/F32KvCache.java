@@ -2,15 +2,15 @@ package io.sparkllama.model;
 
 import io.sparkllama.kernels.Attention;
 
-/** KV cache in float, in the layout described on {@link KvCache}. */
+/** Paged KV cache in float, in the layout described on {@link KvCache}. */
 final class F32KvCache extends KvCache {
     private final float[][] keys;
     private final float[][] values;
 
-    F32KvCache(LlamaConfig c, int slots, int context) {
-        super(c, slots, context);
-        keys = new float[layers * slots][context * kvDim];
-        values = new float[layers * slots][context * kvDim];
+    F32KvCache(LlamaConfig c, int slots, int context, int blockSize, int blocks) {
+        super(c, slots, context, blockSize, blocks);
+        keys = new float[blocks][];
+        values = new float[blocks][];
     }
 
     @Override
@@ -19,27 +19,40 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo) {
-        int i = index(layer, slot);
-        float[] kd = keys[i];
+    protected void createBlock(int block) {
+        keys[block] = new float[layers * layerStride];
+        values[block] = new float[layers * layerStride];
+    }
+
+    @Override
+    protected void storeAt(int layer, int block, int t, float[] k, int ko, float[] v, int vo) {
+        float[] kd = keys[block];
+        int base = layer * layerStride + t;
         for (int d = 0; d < kvDim; d++) {
-            kd[d * context + pos] = k[ko + d];
+            kd[base + d * blockSize] = k[ko + d];
         }
-        System.arraycopy(v, vo, values[i], pos * kvDim, kvDim);
+        System.arraycopy(v, vo, values[block], layer * layerStride + t * kvDim, kvDim);
     }
 
     @Override
-    protected Object array(int layer, int slot, boolean keys) {
-        return keys ? this.keys[index(layer, slot)] : values[index(layer, slot)];
+    protected Object keys(int block) {
+        return keys[block];
     }
 
     @Override
-    void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n) {
-        Attention.scores(keys[index(layer, slot)], kvHead * headSize * context, context, q, qo, headSize, kvGroup, scores, n);
+    protected Object values(int block) {
+        return values[block];
     }
 
     @Override
-    void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo) {
-        Attention.weightedSum(values[index(layer, slot)], kvHead * headSize, kvDim, scores, n, headSize, kvGroup, out, oo);
+    void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
+        Attention.scores(keys[block], layer * layerStride + kvHead * headSize * blockSize, blockSize, q, qo, headSize,
+                kvGroup, scores, n, from, len);
+    }
+
+    @Override
+    void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
+        Attention.addWeighted(values[block], layer * layerStride + kvHead * headSize, kvDim, scores, n, from, len, headSize,
+                kvGroup, out, oo);
     }
 }

@@ -2,19 +2,25 @@ package io.sparkllama.model;
 
 import io.sparkllama.kernels.Ops;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The key/value cache of a fixed number of sequence slots, allocated once: for every layer and
- * slot, {@code context x kvDim} keys and as many values. A sequence owns one slot while it runs;
- * attention for a token reads only its own slot, so what other slots hold never changes a
- * result.
+ * A paged key/value cache: a pool of blocks of {@code blockSize} positions (every layer's keys
+ * and values of those positions), and a block table for each of a fixed number of sequence
+ * slots. A slot maps its positions {@code p} to block {@code table[p / blockSize]}, offset
+ * {@code p % blockSize}; it takes blocks as it grows, and may map blocks another slot or the
+ * prefix cache also holds (reference counts in {@link BlockPool}). A slot only ever writes into
+ * blocks it alone references; shared blocks are full and read-only. Attention for a token
+ * reads only its own slot's table, so what other slots hold never changes a result.
  *
- * <p>Keys are stored transposed, {@code [kvDim][context]} (one row per key dimension, positions
- * along the row), so the scores of eight positions come from one vector fma per key dimension
- * with no horizontal sums: {@code score[t] = sum over d, in order, of k[d][t] * q[d]}. Values
- * are stored {@code [context][kvDim]}, and the weighted sum runs over positions in order with the
- * head dimensions in the lanes.
+ * <p>Within a block, keys are stored transposed, {@code [layer][kvDim][blockSize]} (one row per
+ * key dimension, positions along the row), so the scores of eight positions come from one
+ * vector fma per key dimension with no horizontal sums: {@code score[t] = sum over d, in order,
+ * of k[d][t] * q[d]}. Values are {@code [layer][blockSize][kvDim]}, and the weighted sum runs
+ * over positions in order with the head dimensions in the lanes, carried from block to block.
+ * Every output element is therefore the same fma chain whatever the block size: a paged cache
+ * gives bit-identical attention to one contiguous array.
  */
 public abstract class KvCache {
     /** Element type of the cache. */
@@ -38,80 +44,210 @@ public abstract class KvCache {
         }
     }
 
+    /** Block size when none is configured: small enough that a short row wastes little, large enough for full vectors. */
+    public static final int DEFAULT_BLOCK_SIZE = 32;
+
     protected final int layers;
-    protected final int slots;
-    protected final int context;
     protected final int kvDim;
     protected final int headSize;
     protected final int kvGroup;
+    protected final int blockSize;
+    /** Elements of one layer in one block: {@code blockSize x kvDim}. */
+    protected final int layerStride;
+    private final int slots;
+    private final int context;
     private final float scoreScale;
+    private final BlockPool pool;
+    private final int[][] tables;
+    private final int[] mapped;
+    private long copiedBytes;
 
-    protected KvCache(LlamaConfig c, int slots, int context) {
+    protected KvCache(LlamaConfig c, int slots, int context, int blockSize, int blocks) {
         this.layers = c.layers();
-        this.slots = slots;
-        this.context = context;
         this.kvDim = c.kvDim();
         this.headSize = c.headSize();
         this.kvGroup = c.kvGroup();
+        this.blockSize = blockSize;
+        this.layerStride = blockSize * kvDim;
+        this.slots = slots;
+        this.context = context;
         this.scoreScale = (float) Math.sqrt(headSize);
+        this.pool = new BlockPool(blocks, this::createBlock);
+        this.tables = new int[slots][blocksFor(context)];
+        this.mapped = new int[slots];
     }
 
-    /** Bytes a cache of this shape takes: layers x slots x context x kvDim x 2 (keys and values) x element size. */
-    public static long bytesNeeded(LlamaConfig c, int slots, int context, Type type) {
-        return (long) c.layers() * slots * context * c.kvDim() * 2L * type.bytes;
+    /** Bytes of one block: layers x blockSize x kvDim x 2 (keys and values) x element size. */
+    public static long blockBytes(LlamaConfig c, int blockSize, Type type) {
+        return (long) c.layers() * blockSize * c.kvDim() * 2L * type.bytes;
+    }
+
+    /** Bytes one cached position takes: layers x kvDim x 2 x element size. */
+    public static long bytesPerToken(LlamaConfig c, Type type) {
+        return blockBytes(c, 1, type);
     }
 
     /**
-     * Allocates a cache. The caller checks {@link #bytesNeeded} against its budget first; this
-     * only guards the per-array limit of Java.
+     * Makes a paged cache of {@code blocks} blocks, whose storage is created as blocks are first
+     * taken. The caller checks the bytes against its budget first.
      */
+    public static KvCache paged(LlamaConfig c, int slots, int context, int blockSize, int blocks, Type type) {
+        if (slots <= 0 || context <= 0 || blockSize <= 0 || blocks <= 0) {
+            throw new IllegalArgumentException("KV cache needs at least one slot, position and block, got " + slots
+                    + " slots, context " + context + ", blocks of " + blockSize + " x " + blocks);
+        }
+        if ((long) c.layers() * blockSize * c.kvDim() > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a KV block of " + blockSize + " positions x " + c.layers() + " layers x kv_dim "
+                    + c.kvDim() + " exceeds a Java array; use a smaller block size");
+        }
+        return type == Type.F32 ? new F32KvCache(c, slots, context, blockSize, blocks)
+                : new F16KvCache(c, slots, context, blockSize, blocks);
+    }
+
+    /**
+     * A cache whose every slot holds blocks for its whole context from the start (for the
+     * benchmark and for tests that drive the model directly, without an engine).
+     */
+    public static KvCache allocate(LlamaConfig c, int slots, int context, Type type, int blockSize) {
+        int perSlot = (context + blockSize - 1) / blockSize;
+        KvCache cache = paged(c, slots, context, blockSize, slots * perSlot, type);
+        for (int s = 0; s < slots; s++) {
+            for (int b = 0; b < perSlot; b++) {
+                cache.append(s, cache.pool.take());
+            }
+        }
+        return cache;
+    }
+
+    /** {@link #allocate(LlamaConfig, int, int, Type, int)} with the default block size. */
     public static KvCache allocate(LlamaConfig c, int slots, int context, Type type) {
-        if (slots <= 0 || context <= 0) {
-            throw new IllegalArgumentException("KV cache needs at least one slot and one position, got "
-                    + slots + " slots of " + context);
-        }
-        if ((long) context * c.kvDim() > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("context " + context + " x kv_dim " + c.kvDim() + " exceeds a Java array");
-        }
-        return type == Type.F32 ? new F32KvCache(c, slots, context) : new F16KvCache(c, slots, context);
+        return allocate(c, slots, context, type, DEFAULT_BLOCK_SIZE);
     }
 
     public int slots() {
         return slots;
     }
 
+    /** Positions a slot may hold. */
     public int context() {
         return context;
     }
 
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public BlockPool blocks() {
+        return pool;
+    }
+
     public abstract Type type();
 
-    /** Stores the key and value of the token at {@code pos} of {@code slot} in {@code layer}. */
-    abstract void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo);
+    /** Blocks needed for {@code positions} positions. */
+    public int blocksFor(int positions) {
+        return (positions + blockSize - 1) / blockSize;
+    }
 
-    /** The key array (values: {@code keys == false}) of a (layer, slot), {@code context x kvDim} elements. */
-    protected abstract Object array(int layer, int slot, boolean keys);
+    /** Bytes of one block. */
+    public long blockBytes() {
+        return (long) layers * layerStride * 2L * type().bytes;
+    }
 
-    /** Copies positions {@code [0, length)} of every layer from one slot to another. */
-    public final void copyPrefix(int fromSlot, int toSlot, int length) {
-        for (int l = 0; l < layers; l++) {
-            Object from = array(l, fromSlot, true), to = array(l, toSlot, true);
-            for (int d = 0; d < kvDim; d++) {
-                System.arraycopy(from, d * context, to, d * context, length);
-            }
-            System.arraycopy(array(l, fromSlot, false), 0, array(l, toSlot, false), 0, length * kvDim);
+    /** Bytes of KV copied between blocks since the cache was made. */
+    public long copiedBytes() {
+        return copiedBytes;
+    }
+
+    /** Blocks mapped by {@code slot}. */
+    public int mappedBlocks(int slot) {
+        return mapped[slot];
+    }
+
+    /** The block holding the {@code index}-th block of positions of {@code slot}. */
+    public int block(int slot, int index) {
+        if (index >= mapped[slot]) {
+            throw new IllegalStateException("slot " + slot + " maps " + mapped[slot] + " blocks, not " + (index + 1));
         }
+        return tables[slot][index];
+    }
+
+    /** Maps {@code block} after the blocks of {@code slot}; the slot takes over one reference held by the caller. */
+    public void append(int slot, int block) {
+        if (mapped[slot] == tables[slot].length) {
+            throw new IllegalStateException("slot " + slot + " already maps its whole context");
+        }
+        tables[slot][mapped[slot]++] = block;
+    }
+
+    /** Maps {@code block} after the blocks of {@code slot}, adding a reference to it (a shared, full block). */
+    public void share(int slot, int block) {
+        pool.retain(block);
+        append(slot, block);
+    }
+
+    /** Drops every block of {@code slot}. */
+    public void clear(int slot) {
+        for (int i = 0; i < mapped[slot]; i++) {
+            pool.release(tables[slot][i]);
+        }
+        mapped[slot] = 0;
     }
 
     /**
-     * Scores of the {@code kvGroup} query heads of key/value head {@code kvHead} (their vectors
-     * {@code headSize} apart from {@code q[qo]}) against positions {@code [0, n)}:
-     * {@code scores[g*n + t]}, each an fma chain over the head's dimensions in order.
+     * Copies positions {@code [0, n)} of every layer from one block to another (copy on write:
+     * a block two slots will each write further is copied, not shared).
      */
-    abstract void scoreKeys(int layer, int slot, int kvHead, float[] q, int qo, float[] scores, int n);
+    public final void copyPositions(int fromBlock, int toBlock, int n) {
+        copyBlock(fromBlock, toBlock, n);
+        copiedBytes += (long) n * layers * kvDim * 2L * type().bytes;
+    }
 
-    /** Weighted sums of values for the {@code kvGroup} heads of {@code kvHead}, in position order, into {@code out[oo + g*headSize ..]}. */
-    abstract void sumValues(int layer, int slot, int kvHead, float[] scores, int n, float[] out, int oo);
+    /** Copies positions {@code [0, n)} of every layer from one block to another. */
+    private void copyBlock(int fromBlock, int toBlock, int n) {
+        Object fromKeys = keys(fromBlock), toKeys = keys(toBlock);
+        Object fromValues = values(fromBlock), toValues = values(toBlock);
+        for (int l = 0; l < layers; l++) {
+            int base = l * layerStride;
+            for (int d = 0; d < kvDim; d++) {
+                System.arraycopy(fromKeys, base + d * blockSize, toKeys, base + d * blockSize, n);
+            }
+            System.arraycopy(fromValues, base, toValues, base, n * kvDim);
+        }
+    }
+
+    /** The key array of a block ({@code float[]} or {@code short[]}, in the layout above). */
+    protected abstract Object keys(int block);
+
+    /** The value array of a block. */
+    protected abstract Object values(int block);
+
+    /** Creates the storage of a block (on its first use). */
+    protected abstract void createBlock(int block);
+
+    /** Stores the key and value of the token at {@code pos} of {@code slot} in {@code layer}. */
+    final void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo) {
+        int b = block(slot, pos / blockSize);
+        if (pool.refs(b) != 1) {
+            throw new IllegalStateException("slot " + slot + " writes position " + pos + " into shared KV block " + b);
+        }
+        storeAt(layer, b, pos % blockSize, k, ko, v, vo);
+    }
+
+    /** Stores a key and value at offset {@code t} of {@code block}. */
+    protected abstract void storeAt(int layer, int block, int t, float[] k, int ko, float[] v, int vo);
+
+    /**
+     * Scores of the {@code kvGroup} query heads of key/value head {@code kvHead} against the
+     * {@code len} positions of {@code block}: {@code scores[g*n + from + t]}, each an fma chain
+     * over the head's dimensions in order.
+     */
+    abstract void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len);
+
+    /**
+     * Adds to {@code out[oo + g*headSize ..]} the weighted values of the {@code len} positions
+     * of {@code block}, with weights {@code scores[g*n + from + t]}, in position order.
+     */
+    abstract void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo);
 
     /**
      * Causal attention of the query heads sharing key/value head {@code kvHead}, for the token at
@@ -121,22 +257,27 @@ public abstract class KvCache {
      */
     final void attend(int layer, int slot, int pos, int kvHead, float[] q, int qo, float[] out, int oo, float[] scores) {
         int n = pos + 1;
-        scoreKeys(layer, slot, kvHead, q, qo, scores, n);
+        int blocks = blocksFor(n);
+        int[] table = tables[slot];
+        for (int i = 0; i < blocks; i++) {
+            int from = i * blockSize;
+            scoreKeys(layer, table[i], kvHead, q, qo, scores, n, from, Math.min(blockSize, n - from));
+        }
         for (int i = 0; i < kvGroup * n; i++) {
             scores[i] /= scoreScale;
         }
         for (int g = 0; g < kvGroup; g++) {
             Ops.softmax(scores, g * n, n);
         }
-        sumValues(layer, slot, kvHead, scores, n, out, oo);
+        Arrays.fill(out, oo, oo + kvGroup * headSize, 0f);
+        for (int i = 0; i < blocks; i++) {
+            int from = i * blockSize;
+            sumValues(layer, table[i], kvHead, scores, n, from, Math.min(blockSize, n - from), out, oo);
+        }
     }
 
     /** Query heads per key/value head. */
     final int kvGroup() {
         return kvGroup;
-    }
-
-    protected final int index(int layer, int slot) {
-        return layer * slots + slot;
     }
 }

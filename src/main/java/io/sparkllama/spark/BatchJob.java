@@ -55,6 +55,8 @@ final class BatchJob {
         k.put("llama.prefill.chunk", "64");
         k.put("llama.threads", "0");
         k.put("llama.prefix.cache", "0");
+        k.put("llama.kv.memory", "");
+        k.put("llama.kv.block", "32");
         k.put("llama.partitions", "0");
         k.put("llama.commit.rows", "50000");
         k.put("llama.resume", "false");
@@ -92,7 +94,9 @@ final class BatchJob {
                 .setContextLength(c.getInt("llama.context", 0, Integer.MAX_VALUE))
                 .setPrefillChunk(c.getInt("llama.prefill.chunk", 1, 4096))
                 .setThreads(c.getInt("llama.threads", 0, 1024))
-                .setPrefixCache(c.getInt("llama.prefix.cache", 0, 1024));
+                .setPrefixCache(c.getInt("llama.prefix.cache", 0, 1024))
+                .setKvMemory(c.get("llama.kv.memory"))
+                .setKvBlockSize(c.getInt("llama.kv.block", 1, 4096));
     }
 
     /** What a run did. {@code outputName} says what the output tokens are ("generated" or "scored"). */
@@ -361,7 +365,7 @@ final class BatchJob {
     static void checkExecutorHeap(Path model, EngineOptions options, long heap) throws IOException {
         long usable = heap - SPARK_RESERVED_BYTES;
         MemoryBudget.Need need = MemoryBudget.need(model, options);
-        if (need.total() > usable) {
+        if (need.mustFit() > usable) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %s, but an executor's heap is %,d MB "
                             + "(spark.executor.memory), %,d MB after the 300 MB Spark keeps; raise spark.executor.memory (on a cluster; "
                             + "in local mode the job runs in the driver: spark.driver.memory), or lower "

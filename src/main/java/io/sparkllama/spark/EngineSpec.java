@@ -18,10 +18,12 @@ import java.io.Serializable;
  * @param prefillChunk  prompt tokens per engine step
  * @param threads       compute threads (0 = the executor's cores)
  * @param kvBudgetBytes most bytes the KV cache may take (0 = the heap decides)
- * @param prefixCacheSlots KV slots keeping recent prompts for prefix reuse (0 = none)
+ * @param prefixCacheSlots 0 = no prefix cache; any positive value keeps recent prompts' full KV blocks for reuse
+ * @param kvBlockSize   positions per KV cache block
  */
 public record EngineSpec(String model, String tokenizer, int maxSequences, int contextLength, String kvType,
-                         int prefillChunk, int threads, long kvBudgetBytes, int prefixCacheSlots) implements Serializable {
+                         int prefillChunk, int threads, long kvBudgetBytes, int prefixCacheSlots, int kvBlockSize)
+        implements Serializable {
 
     public EngineSpec {
         if (model == null || model.isBlank()) {
@@ -29,12 +31,12 @@ public record EngineSpec(String model, String tokenizer, int maxSequences, int c
         }
         // validates the sizes (fields are not assigned yet in a compact constructor, so use the parameters)
         new EngineOptions(maxSequences, contextLength, KvCache.Type.parse(kvType), prefillChunk, Math.max(1, threads),
-                kvBudgetBytes, prefixCacheSlots);
+                kvBudgetBytes, prefixCacheSlots, kvBlockSize);
     }
 
     /** Engine options for an executor with {@code cores} cores. */
     public EngineOptions toOptions(int cores) {
         return new EngineOptions(maxSequences, contextLength, KvCache.Type.parse(kvType), prefillChunk,
-                threads > 0 ? threads : Math.max(1, cores), kvBudgetBytes, prefixCacheSlots);
+                threads > 0 ? threads : Math.max(1, cores), kvBudgetBytes, prefixCacheSlots, kvBlockSize);
     }
 }

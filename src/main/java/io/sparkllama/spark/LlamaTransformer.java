@@ -1,5 +1,6 @@
 package io.sparkllama.spark;
 
+import io.sparkllama.engine.ByteSize;
 import io.sparkllama.model.KvCache;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -37,6 +38,8 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     private final IntParam prefillChunk;
     private final IntParam threads;
     private final IntParam prefixCache;
+    private final Param<String> kvMemory;
+    private final IntParam kvBlockSize;
     private transient JobMetrics lastMetrics;
 
     protected LlamaTransformer(String uid) {
@@ -50,7 +53,11 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         prefillChunk = new IntParam(this, "prefillChunk", "prompt tokens per engine step");
         threads = new IntParam(this, "threads", "compute threads per executor, 0 for the executor's cores");
         prefixCache = new IntParam(this, "prefixCache",
-                "KV slots per executor keeping recent prompts, so rows sharing a prefix reuse its keys and values (0: off)");
+                "1 (any value > 0): each executor keeps the full KV blocks of recent prompts, so rows sharing a prefix "
+                        + "reuse its keys and values; 0: off");
+        kvMemory = new Param<>(this, "kvMemory", "KV cache memory per executor, e.g. 4g; empty: every sequence at the "
+                + "full context, at most 60% of the heap left after the weights");
+        kvBlockSize = new IntParam(this, "kvBlockSize", "positions per KV cache block");
         setDefault(tokenizer, "");
         setDefault(idCol, "id");
         setDefault(maxSequences, 16);
@@ -59,6 +66,8 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         setDefault(prefillChunk, 64);
         setDefault(threads, 0);
         setDefault(prefixCache, 0);
+        setDefault(kvMemory, "");
+        setDefault(kvBlockSize, KvCache.DEFAULT_BLOCK_SIZE);
     }
 
     @Override
@@ -80,6 +89,8 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     public IntParam prefillChunk() { return prefillChunk; }
     public IntParam threads() { return threads; }
     public IntParam prefixCache() { return prefixCache; }
+    public Param<String> kvMemory() { return kvMemory; }
+    public IntParam kvBlockSize() { return kvBlockSize; }
 
     public T setModel(String v) { set(model, v); return self(); }
     public T setTokenizer(String v) { set(tokenizer, v == null ? "" : v); return self(); }
@@ -90,6 +101,8 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     public T setPrefillChunk(int v) { set(prefillChunk, v); return self(); }
     public T setThreads(int v) { set(threads, v); return self(); }
     public T setPrefixCache(int v) { set(prefixCache, v); return self(); }
+    public T setKvMemory(String v) { set(kvMemory, v == null ? "" : v); return self(); }
+    public T setKvBlockSize(int v) { set(kvBlockSize, v); return self(); }
 
     /** A param's value, or its default. (Scala's numeric and boolean params have the overloads below.) */
     protected <V> V value(Param<V> p) {
@@ -118,8 +131,10 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
             throw new IllegalArgumentException(getClass().getSimpleName() + ": set the model location (setModel)");
         }
         String tok = value(tokenizer);
+        String memory = value(kvMemory).trim();
         return new EngineSpec(absolute(value(model)), tok.isEmpty() ? null : absolute(tok), value(maxSequences),
-                value(contextLength), value(kvType), value(prefillChunk), value(threads), 0, value(prefixCache));
+                value(contextLength), value(kvType), value(prefillChunk), value(threads),
+                memory.isEmpty() ? 0 : ByteSize.parse(memory), value(prefixCache), value(kvBlockSize));
     }
 
     /** A relative local path made absolute on the driver, so executors in other directories find it. */
@@ -138,6 +153,7 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
             }
         }
         KvCache.Type.parse(value(kvType));
+        engineSpec(); // every engine setting checked on the driver, not on the first executor
     }
 
     /** Fails unless each of {@code columns} holds text: a string, or binary UTF-8 (checked row by row). */

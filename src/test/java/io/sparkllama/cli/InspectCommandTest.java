@@ -158,13 +158,15 @@ class InspectCommandTest {
         assertEquals(0, run.status(), run.err());
         @SuppressWarnings("unchecked")
         Map<String, Object> r = (Map<String, Object>) Json.parse(run.out());
-        long perSequence = 2L * 2 * 32 * 300 * 2; // K and V, layers, kv_dim, positions, bytes per f16
+        // K and V, layers, kv_dim, positions (300 in whole blocks of 32: 320), bytes per f16
+        long perSequence = 2L * 2 * 32 * 320 * 2;
+        assertEquals(2L * 2 * 32 * 2, (Long) at(r, "memory_plan", "kv_bytes_per_token"));
         assertEquals(Math.round(perSequence * 10.0 / (1 << 20)) / 10.0, (Double) at(r, "memory_plan", "kv_per_sequence_mb"));
         assertEquals(Math.round(40 * perSequence * 10.0 / (1 << 20)) / 10.0, (Double) at(r, "memory_plan", "kv_cache_mb"));
         assertEquals(300L, (Long) at(r, "memory_plan", "context"));
         double total = (Double) at(r, "memory_plan", "total_mb");
         assertTrue(total >= (Double) at(r, "memory_plan", "weights_mb") + (Double) at(r, "memory_plan", "kv_cache_mb"), run.out());
-        assertTrue(run.err().contains("memory plan") && run.err().contains("40 slots x 300 positions, f16"), run.err());
+        assertTrue(run.err().contains("memory plan") && run.err().contains("40 sequences x 300 positions, f16, blocks of 32"), run.err());
     }
 
     @Test

@@ -185,21 +185,47 @@ class EngineTest {
     }
 
     @Test
-    void overBudgetKvCacheFailsBeforeAllocatingWithTheNumbers() {
-        // 1,000,000 slots x 512 positions x 32 x 5 layers x 2 x 4 bytes = 655 GB: allocating would throw OutOfMemoryError
+    void theSequenceCountIsACapNotAMemoryDecision() {
+        // sequences x 512 positions x 1,280 bytes: more than the heap; the paged cache takes a share of what is free
+        int sequences = (int) (Runtime.getRuntime().maxMemory() / (512 * 1280)) + 1;
+        try (Engine e = new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(sequences).withContextLength(512).withThreads(1))) {
+            long reserved = e.stats().kvBytesReserved();
+            assertTrue(reserved <= MemoryBudget.DEFAULT_KV_HEAP_SHARE * Runtime.getRuntime().maxMemory(), "" + reserved);
+            assertTrue(reserved < (long) sequences * 512 * 1280, "" + reserved);
+            assertEquals(0, reserved % (32 * 1280), "whole blocks of 32 positions x 5 layers x 32 kv_dim x 2 x 4 bytes");
+            assertEquals(FinishReason.LENGTH, e.generate(GenerationRequest.of("Once upon a time",
+                    SamplingParams.GREEDY.withMaxTokens(8))).finishReason());
+            assertEquals(0, e.stats().kvBytesInUse(), "a finished sequence gives its blocks back");
+        }
+    }
+
+    @Test
+    void kvMemoryThatCannotHoldOneSequenceFailsWithTheNumbers() {
+        // 512 KiB holds 12 blocks of 32 positions (40,960 bytes each); one sequence of the context of 512 needs 16
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(1_000_000).withContextLength(512)));
-        assertTrue(e.getMessage().contains("655,360,000,000 bytes"), e.getMessage());
-        assertTrue(e.getMessage().contains("heap available"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> new Engine(m, EngineOptions.DEFAULTS.withMaxSequences(64).withContextLength(512).withKvBudgetBytes(1 << 20)));
-        assertTrue(e.getMessage().contains("5 layers x 64 slots x 512 positions x 32 kv_dim x 2 x 4 bytes = 41,943,040 bytes"),
-                e.getMessage());
-        assertTrue(e.getMessage().contains("budget of 1,048,576 bytes"), e.getMessage());
-        // the same with an F16 cache takes half
-        e = assertThrows(IllegalArgumentException.class, () -> new Engine(m,
-                EngineOptions.DEFAULTS.withMaxSequences(64).withContextLength(512).withKvType(KvCache.Type.F16).withKvBudgetBytes(1 << 20)));
-        assertTrue(e.getMessage().contains("= 20,971,520 bytes"), e.getMessage());
+                () -> new Engine(m, EngineOptions.DEFAULTS.withContextLength(512).withKvBudgetBytes(1 << 19)));
+        assertTrue(e.getMessage().contains("holds 384 positions of 5 layers x 32 kv_dim x f32"), e.getMessage());
+        assertTrue(e.getMessage().contains("one sequence of the context of 512 needs 1 MB"), e.getMessage());
+        // the same memory in F16 holds 25 blocks: enough
+        try (Engine f16 = new Engine(m, EngineOptions.DEFAULTS.withContextLength(512).withKvType(KvCache.Type.F16)
+                .withKvBudgetBytes(1 << 19).withThreads(1))) {
+            assertEquals(25 * 32 * 640L, f16.stats().kvBytesReserved());
+        }
+        long tooMuch = Runtime.getRuntime().maxMemory() + 1;
+        e = assertThrows(IllegalArgumentException.class, () -> new Engine(m, EngineOptions.DEFAULTS.withKvBudgetBytes(tooMuch)));
+        assertTrue(e.getMessage().contains("does not fit in the"), e.getMessage());
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeKvCacheGetsAnErrorResult() {
+        // 16 blocks of 32 positions: one sequence of the full context fits, two do not
+        try (Engine e = new Engine(m, EngineOptions.DEFAULTS.withContextLength(512).withKvBudgetBytes(16 * 32 * 1280L)
+                .withThreads(1))) {
+            GenerationResult r = e.generate(GenerationRequest.of("Once upon a time", SamplingParams.GREEDY.withMaxTokens(500)));
+            assertNull(r.error(), "16 blocks hold 5 + 499 positions");
+            ScoreResult s = e.score(new ScoreRequest(new int[] {1, 2, 3}, List.of(new int[400], new int[400])));
+            assertTrue(s.error() != null && s.error().contains("more than the whole KV cache holds (16 blocks"), s.error());
+        }
     }
 
     @Test
@@ -264,16 +290,18 @@ class EngineTest {
     @Test
     void anEngineThatCannotFitTheHeapIsRefusedBeforeLoadingWithTheNumbers() throws Exception {
         java.nio.file.Path model = Shared.model("stories260K.gguf");
-        long perSlot = KvCache.bytesNeeded(m.config(), 1, 512, KvCache.Type.F32);
-        int slots = (int) (Runtime.getRuntime().maxMemory() / perSlot) + 1;
-        EngineOptions huge = EngineOptions.DEFAULTS.withMaxSequences(slots).withContextLength(512);
-        MemoryBudget.Need need = MemoryBudget.need(model, huge);
+        long perSequence = 16 * KvCache.blockBytes(m.config(), 32, KvCache.Type.F32); // 512 positions
+        int sequences = (int) (Runtime.getRuntime().maxMemory() / perSequence) + 1;
+        EngineOptions many = EngineOptions.DEFAULTS.withMaxSequences(sequences).withContextLength(512);
+        MemoryBudget.Need need = MemoryBudget.need(model, many);
         assertTrue(need.weightBytes() > 900_000 && need.weightBytes() < 1_200_000, "260K F32 parameters: " + need.weightBytes());
-        assertEquals((long) slots * perSlot, need.kvBytes());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBudget.checkBeforeLoading(model, huge));
+        assertEquals((long) sequences * perSequence, need.kvBytes());
+        assertEquals(perSequence, need.kvMinBytes());
+        MemoryBudget.checkBeforeLoading(model, many); // more sequences than the heap holds at full context: the cache is paged
+        EngineOptions tooMuch = EngineOptions.DEFAULTS.withKvBudgetBytes(Runtime.getRuntime().maxMemory());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBudget.checkBeforeLoading(model, tooMuch));
         assertTrue(e.getMessage().startsWith("stories260K.gguf: weights "), e.getMessage());
-        assertTrue(e.getMessage().contains(String.format(java.util.Locale.ROOT, "%,d MB (%d slots x 512 positions, f32)",
-                (need.kvBytes() + (1 << 20) - 1) >> 20, slots)), e.getMessage());
+        assertTrue(e.getMessage().contains("(configured; 16 sequences x "), e.getMessage());
         assertTrue(e.getMessage().contains("MB of heap available (max heap"), e.getMessage());
         MemoryBudget.checkBeforeLoading(model, EngineOptions.DEFAULTS); // the defaults fit
     }
@@ -283,5 +311,20 @@ class EngineTest {
         assertArrayEquals(new int[] {1, 8, 9}, Engine.truncateLeft(new int[] {1, 5, 6, 7, 8, 9}, 3, 1));
         assertArrayEquals(new int[] {7, 8, 9}, Engine.truncateLeft(new int[] {5, 6, 7, 8, 9}, 3, 1));
         assertArrayEquals(new int[] {1, 2}, Engine.truncateLeft(new int[] {1, 2}, 3, 1));
+    }
+
+    /** Waits (up to 10 s) until the engine has no active or waiting request. */
+    static void awaitIdle(Engine e) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (e.stats().active() > 0 || e.stats().waiting() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("engine still busy: " + e.stats());
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException x) {
+                throw new AssertionError(x);
+            }
+        }
     }
 }

@@ -95,16 +95,19 @@ class ScoringTest {
         List<ScoreRequest> requests = referenceRequests();
         List<List<OptionScore>> runs = new ArrayList<>();
         for (EngineOptions o : List.of(EngineOptions.DEFAULTS.withMaxSequences(1).withThreads(1),
-                EngineOptions.DEFAULTS.withMaxSequences(16).withThreads(2),
-                EngineOptions.DEFAULTS.withMaxSequences(3).withThreads(2).withPrefillChunk(7).withPrefixCacheSlots(2))) {
+                EngineOptions.DEFAULTS.withMaxSequences(16).withThreads(2).withKvBlockSize(16),
+                // blocks of 4: the short contexts fill whole blocks to share, and forked continuations copy partial ones
+                EngineOptions.DEFAULTS.withMaxSequences(3).withThreads(2).withPrefillChunk(7).withPrefixCacheSlots(1)
+                        .withKvBlockSize(4))) {
             try (Engine e = new Engine(m, o)) {
                 List<CompletableFuture<ScoreResult>> fs = new ArrayList<>();
+                List<CompletableFuture<GenerationResult>> generations = new ArrayList<>();
                 for (ScoreRequest r : requests) {
                     fs.add(e.submit(r));
                     // generation requests in the same batches
-                    e.submit(GenerationRequest.of("The little dog", SamplingParams.GREEDY.withMaxTokens(30)));
+                    generations.add(e.submit(GenerationRequest.of("The little dog", SamplingParams.GREEDY.withMaxTokens(30))));
                 }
-                // the same contexts again: with the cache their prefixes are copied, not computed
+                // the same contexts again: with the cache their prefixes are shared, not computed
                 for (ScoreRequest r : requests) {
                     fs.add(e.submit(r));
                 }
@@ -113,9 +116,13 @@ class ScoringTest {
                     scores.add(f.join().options().get(0));
                 }
                 runs.add(scores);
+                generations.forEach(CompletableFuture::join);
+                EngineTest.awaitIdle(e); // the engine thread frees blocks right after completing the last future
                 if (o.prefixCacheSlots() > 0) {
                     assertTrue(e.stats().reusedPromptTokens() > 0, "the prefix cache was used");
                 }
+                assertEquals(e.stats().cachedBlocks() * e.kvCache().blockBytes(), e.stats().kvBytesInUse(),
+                        "only the prefix cache holds blocks once every request is done");
             }
         }
         for (List<OptionScore> run : runs) {

@@ -56,6 +56,60 @@ class AttentionTest {
     }
 
     /**
+     * Attention through blocks of positions (a paged KV cache) is bit-identical to one
+     * contiguous run and to the scalar fma chain: scores of each block into their place in the
+     * row, weighted sums carried from block to block, for awkward block sizes and lengths.
+     */
+    @Test
+    void blocksOfPositionsGiveTheContiguousResultBitForBit() {
+        Random rnd = new Random(11);
+        for (int hs : new int[] {8, 12, 64, 72}) {
+            for (int n : new int[] {1, 15, 16, 17, 63, 100}) {
+                for (int heads : new int[] {1, 3, 4, 8}) {
+                    float[] k = RandomMatrices.vector(hs * n, rnd);
+                    float[] v = RandomMatrices.vector(n * hs, rnd);
+                    float[] q = RandomMatrices.vector(heads * hs, rnd);
+                    float[] scores = new float[heads * n];
+                    Attention.scores(k, 0, n, q, 0, hs, heads, scores, n);
+                    float[] out = new float[heads * hs];
+                    Attention.weightedSum(v, 0, hs, scores, n, hs, heads, out, 0);
+                    for (int block : new int[] {1, 3, 16, 64}) {
+                        float[] blockedScores = new float[heads * n];
+                        float[] blockedOut = new float[heads * hs];
+                        for (int from = 0; from < n; from += block) {
+                            int len = Math.min(block, n - from);
+                            // this block's keys as a paged cache holds them: [hs][block], positions along the row
+                            float[] kb = new float[hs * block];
+                            for (int d = 0; d < hs; d++) {
+                                System.arraycopy(k, d * n + from, kb, d * block, len);
+                            }
+                            Attention.scores(kb, 0, block, q, 0, hs, heads, blockedScores, n, from, len);
+                        }
+                        for (int from = 0; from < n; from += block) {
+                            int len = Math.min(block, n - from);
+                            Attention.addWeighted(v, from * hs, hs, scores, n, from, len, hs, heads, blockedOut, 0);
+                        }
+                        String what = "hs " + hs + ", n " + n + ", heads " + heads + ", blocks of " + block;
+                        for (int i = 0; i < scores.length; i++) {
+                            assertEquals(Float.floatToRawIntBits(scores[i]), Float.floatToRawIntBits(blockedScores[i]), what);
+                        }
+                        for (int g = 0; g < heads; g++) {
+                            for (int c = 0; c < hs; c++) {
+                                float chain = 0f; // the documented order: positions in order, one fma each
+                                for (int t = 0; t < n; t++) {
+                                    chain = Math.fma(v[t * hs + c], scores[g * n + t], chain);
+                                }
+                                assertEquals(Float.floatToRawIntBits(chain), Float.floatToRawIntBits(out[g * hs + c]), what);
+                                assertEquals(Float.floatToRawIntBits(chain), Float.floatToRawIntBits(blockedOut[g * hs + c]), what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Scores are the plain fma chain over dimensions, bit for bit, for awkward position counts,
      * and whatever the key rows hold past the last position (NaN here) never reaches a score.
      */
