@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Writes the random-weight benchmark models (real shapes, seeded) with the shared tools:
 #   scripts/bench-models.sh [DIR] [SHAPE-TYPE ...]
-# DIR defaults to target/bench-models; SHAPE-TYPE is e.g. stories110M-q8_0 or tinyllama1.1B-q4_k_m
-# (shapes: those of make_synthetic_llama2c.py: stories15M, stories42M, stories110M, tinyllama1.1B;
-# types: f32, f16, q8_0, q4_0 written by llama2c_to_gguf.py, and q4_k_m, q5_k_m, q6_k written by
-# quantize_gguf.py from the shape's F16 file, which is written first and kept as SHAPE-f16.gguf).
+# DIR defaults to target/bench-models; SHAPE-TYPE is e.g. stories110M-q8_0 or tinyllama1.1B-q4_k_m.
+# Shapes: those of make_synthetic_llama2c.py (stories15M, stories42M, stories110M, tinyllama1.1B);
+# Types: f32, f16, q8_0 written by llama2c_to_gguf.py (every matrix of that type); q4_0, q4_k_m,
+# q5_k_m, q6_k written by quantize_gguf.py with llama.cpp's per-tensor types (a q4_0 file keeps
+# its output head in Q6_K) from the shape's F16 file, which is written first and kept as
+# SHAPE-f16.gguf.
 # Existing files are kept. Prints DIR on stdout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,18 +37,22 @@ convert() {
   mv "$out.part" "$out"
 }
 
+# SHAPE-TYPE.gguf with quantize_gguf.py from SHAPE-f16.gguf (TYPE one of its FTYPEs).
+quantize() {
+  local shape="$1" type="$2" out="$dir/$1-$2.gguf"
+  [ -f "$out" ] && return 0
+  convert "$shape" f16
+  echo "quantizing to $out" >&2
+  python3 "$shared/tools/quantize_gguf.py" "$dir/$shape-f16.gguf" "$out.part" "$(echo "$type" | tr a-z A-Z)" >&2
+  mv "$out.part" "$out"
+}
+
 for name in "${wanted[@]}"; do
   shape="${name%-*}"
   type="${name##*-}"
-  out="$dir/$name.gguf"
-  [ -f "$out" ] && continue
   case "$type" in
-    f32|f16|q8_0|q4_0) convert "$shape" "$type" ;;
-    q4_k_m|q5_k_m|q6_k)
-      convert "$shape" f16
-      echo "quantizing to $out" >&2
-      python3 "$shared/tools/quantize_gguf.py" "$dir/$shape-f16.gguf" "$out.part" "$(echo "$type" | tr a-z A-Z)" >&2
-      mv "$out.part" "$out" ;;
+    f32|f16|q8_0) convert "$shape" "$type" ;;
+    q4_0|q4_k_m|q5_k_m|q6_k) quantize "$shape" "$type" ;;
     *) echo "unknown type '$type' in $name (f32, f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k)" >&2; exit 2 ;;
   esac
 done
