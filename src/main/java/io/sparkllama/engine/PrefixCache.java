@@ -29,8 +29,6 @@ final class PrefixCache {
     private final int blockSize;
     /** The tree's root (no block), and the sentinel of the LRU list: {@code root.newer} is the oldest node. */
     private final Node root = new Node(null, null, -1);
-    private long hits;
-    private long reusedTokens;
     private int nodes;
 
     /** A cached block: its tokens, its KV block, its children by their tokens, and its place in the LRU list. */
@@ -91,15 +89,10 @@ final class PrefixCache {
 
     /** Records that the first {@code blocks} cached blocks of {@code prompt} were reused. */
     void used(int[] prompt, int blocks) {
-        if (blocks == 0) {
-            return;
-        }
         List<Node> path = path(prompt, blocks);
         for (int i = path.size() - 1; i >= 0; i--) {
             touch(path.get(i)); // leaves first, so a parent is always more recent than its children
         }
-        hits++;
-        reusedTokens += (long) blocks * blockSize;
     }
 
     private List<Node> path(int[] prompt, int limit) {
@@ -195,14 +188,6 @@ final class PrefixCache {
     private void unlink(Node n) {
         n.older.newer = n.newer;
         n.newer.older = n.older;
-    }
-
-    long hits() {
-        return hits;
-    }
-
-    long reusedTokens() {
-        return reusedTokens;
     }
 
     /** Blocks the cache references. */
