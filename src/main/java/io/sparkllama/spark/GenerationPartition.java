@@ -45,7 +45,8 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
-        Engine engine = EngineRegistry.get(spec.value());
+        EngineRegistry.Lease lease = TaskResources.leaseEngine(spec.value());
+        Engine engine = lease.engine();
         PromptTemplate template = settings.promptTemplate();
         ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
         int promptIndex = settings.messagesColumn() != null ? inputSchema.fieldIndex(settings.messagesColumn())

@@ -71,7 +71,8 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
-        Engine engine = EngineRegistry.get(spec.value());
+        EngineRegistry.Lease lease = TaskResources.leaseEngine(spec.value());
+        Engine engine = lease.engine();
         PromptTemplate template = settings.promptTemplate();
         ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
         return new RowPipeline<ScoreResult>(rows, settings.inFlight(), row -> {
