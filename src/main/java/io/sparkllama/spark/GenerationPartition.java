@@ -45,13 +45,14 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
-        Engine engine = EngineRegistry.get(spec.value());
+        EngineRegistry.Lease lease = TaskResources.leaseEngine(spec.value());
+        Engine engine = lease.engine();
         PromptTemplate template = settings.promptTemplate();
         ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
         int promptIndex = settings.messagesColumn() != null ? inputSchema.fieldIndex(settings.messagesColumn())
                 : inputSchema.fieldIndex(settings.promptColumn());
         int idIndex = inputSchema.fieldIndex(settings.idColumn());
-        return new RowPipeline<GenerationResult>(rows, settings.inFlight(), row -> {
+        RowPipeline<GenerationResult> pipeline = new RowPipeline<>(rows, settings.inFlight(), row -> {
             try {
                 return engine.submit(request(row, template, chat, promptIndex, idIndex));
             } catch (IllegalArgumentException e) {
@@ -61,7 +62,9 @@ final class GenerationPartition implements MapPartitionsFunction<Row, Row> {
             metrics.record(r.finishReason() == FinishReason.ERROR, r.promptTokens(), r.completionTokens());
             return RowFactory.create(RowPipeline.append(row, r.finishReason() == FinishReason.ERROR ? null : r.text(),
                     r.promptTokens(), r.completionTokens(), r.finishReason().label(), r.error(), latencyMs));
-        });
+        }, lease::close);
+        TaskResources.closeOnCompletion(pipeline::close); // a limit() or a killed task leaves requests pending
+        return pipeline;
     }
 
     private GenerationRequest request(Row row, PromptTemplate template, ChatSettings.ForRows chatForRows, int promptIndex,

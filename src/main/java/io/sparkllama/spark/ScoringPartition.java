@@ -71,10 +71,11 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
-        Engine engine = EngineRegistry.get(spec.value());
+        EngineRegistry.Lease lease = TaskResources.leaseEngine(spec.value());
+        Engine engine = lease.engine();
         PromptTemplate template = settings.promptTemplate();
         ChatSettings.ForRows chat = settings.chat().forRows(engine.model());
-        return new RowPipeline<ScoreResult>(rows, settings.inFlight(), row -> {
+        RowPipeline<ScoreResult> pipeline = new RowPipeline<>(rows, settings.inFlight(), row -> {
             try {
                 return engine.submit(request(engine, row, template, chat));
             } catch (IllegalArgumentException e) {
@@ -87,7 +88,9 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
             }
             metrics.record(r.error() != null, r.contextTokens(), scored);
             return RowFactory.create(settings.choose() ? chosen(row, r, latencyMs) : scored(row, r, latencyMs));
-        });
+        }, lease::close);
+        TaskResources.closeOnCompletion(pipeline::close); // a limit() or a killed task leaves requests pending
+        return pipeline;
     }
 
     private ScoreRequest request(Engine engine, Row row, PromptTemplate template, ChatSettings.ForRows chatForRows) {
