@@ -354,7 +354,12 @@ final class BatchJob {
         String master = conf.get("spark.master", "local");
         if (master.startsWith("local") && !master.startsWith("local-cluster")) {
             if (!EngineRegistry.isLoaded(spec)) {
-                MemoryBudget.checkBeforeLoading(modelPath, options); // the executor is this JVM
+                // the executor is this JVM: engines no task uses are closed before the new one loads, and weights
+                // another engine already holds are shared, not loaded again
+                EngineRegistry.closeIdle();
+                if (!EngineRegistry.holdsModel(spec)) {
+                    MemoryBudget.checkBeforeLoading(modelPath, options);
+                }
             }
             return;
         }

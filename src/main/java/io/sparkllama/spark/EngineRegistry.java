@@ -126,7 +126,7 @@ public final class EngineRegistry {
         return ENGINES.refs(spec);
     }
 
-    /** Whether this JVM holds the weights of {@code spec}'s model (for tests). */
+    /** Whether this JVM holds the weights of {@code spec}'s model. */
     static boolean holdsModel(EngineSpec spec) {
         return MODELS.holds(new ModelKey(spec.model(), spec.tokenizer()));
     }

@@ -121,13 +121,18 @@ class GenerateJobTest extends LocalSparkTest {
     @Test
     void anEngineTooBigForTheExecutorHeapFailsOnTheDriverWithTheNumbers() throws Exception {
         Path model = Path.of(SparkTests.MODEL);
-        // 4096 slots x 512 positions x 5 layers x 32 kv_dim x 2 x 4 bytes = 2,560 MB of KV cache
-        io.sparkllama.engine.EngineOptions big = io.sparkllama.engine.EngineOptions.DEFAULTS.withMaxSequences(4096).withContextLength(512);
+        // a configured KV memory must fit whole: 2,560 MB does not fit a 1 GB executor
+        io.sparkllama.engine.EngineOptions big = io.sparkllama.engine.EngineOptions.DEFAULTS.withContextLength(512)
+                .withKvBudgetBytes(2560L << 20);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BatchJob.checkExecutorHeap(model, big, 1L << 30));
-        assertTrue(e.getMessage().contains("KV cache 2,560 MB (4096 slots x 512 positions, f32)"), e.getMessage());
+        assertTrue(e.getMessage().contains("KV cache up to 2,560 MB (configured; 16 sequences x 512 positions, f32, blocks of 32"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("an executor's heap is 1,024 MB (spark.executor.memory), 724 MB after"), e.getMessage());
         BatchJob.checkExecutorHeap(model, big, 4L << 30); // fits in 4 GB
+        // 4096 sequences x 512 positions would be 2,560 MB, but the paged cache shrinks to the heap: one sequence must fit
+        BatchJob.checkExecutorHeap(model, io.sparkllama.engine.EngineOptions.DEFAULTS.withMaxSequences(4096)
+                .withContextLength(512), 1L << 30);
         BatchJob.checkExecutorHeap(model, io.sparkllama.engine.EngineOptions.DEFAULTS, 1L << 30);
     }
 
