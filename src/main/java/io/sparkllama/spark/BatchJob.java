@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 import io.sparkllama.engine.EngineOptions;
 import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.format.ModelFile;
