@@ -4,6 +4,7 @@ import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.GenerationResult;
 import io.sparkllama.engine.SamplingParams;
 
+import io.sparkllama.json.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;

@@ -3,6 +3,7 @@ package io.sparkllama.cli;
 import io.sparkllama.engine.Benchmark;
 import io.sparkllama.engine.ByteSize;
 import io.sparkllama.engine.EngineOptions;
+import io.sparkllama.json.Json;
 import io.sparkllama.kernels.ComputePool;
 import io.sparkllama.model.KvCache;
 import io.sparkllama.model.LoadedModel;

@@ -7,6 +7,7 @@ import io.sparkllama.format.ModelFiles;
 
 import io.sparkllama.engine.EngineOptions;
 
+import io.sparkllama.json.Json;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

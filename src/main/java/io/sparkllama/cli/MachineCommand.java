@@ -1,5 +1,6 @@
 package io.sparkllama.cli;
 
+import io.sparkllama.json.Json;
 import jdk.incubator.vector.FloatVector;
 
 import java.io.PrintStream;

@@ -4,6 +4,7 @@ import io.sparkllama.engine.GenerationRequest;
 import io.sparkllama.engine.Seeds;
 import io.sparkllama.engine.SamplingParams;
 
+import io.sparkllama.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -5,6 +5,7 @@ import io.sparkllama.engine.EngineOptions;
 import io.sparkllama.engine.OptionScore;
 import io.sparkllama.engine.ScoreResult;
 import io.sparkllama.engine.Scoring;
+import io.sparkllama.json.Json;
 import io.sparkllama.model.LoadedModel;
 import io.sparkllama.model.ModelLoader;
 

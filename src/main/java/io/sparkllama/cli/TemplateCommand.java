@@ -7,6 +7,7 @@ import io.sparkllama.format.GgufArray;
 import io.sparkllama.format.ModelFile;
 import io.sparkllama.format.ModelFiles;
 
+import io.sparkllama.json.Json;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import io.sparkllama.format.GgufVocabulary;
 import io.sparkllama.format.ModelFile;
 import io.sparkllama.format.ModelFiles;
 import io.sparkllama.format.ModelFormatException;
+import io.sparkllama.json.Json;
 import io.sparkllama.model.LlamaConfig;
 import io.sparkllama.tokenizer.Tokenizer;
 import io.sparkllama.tokenizer.Vocabulary;

@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 import io.sparkllama.engine.EngineOptions;
 import io.sparkllama.engine.MemoryBudget;
 import io.sparkllama.format.ModelFile;
@@ -258,7 +258,8 @@ final class BatchJob {
         boolean overwrite = c.getBoolean("llama.overwrite");
         int partitions = c.getInt("llama.partitions", 0, 1_000_000);
         long commitRows = c.getInt("llama.commit.rows", 1, Integer.MAX_VALUE);
-        checkModelOnDriver(spark, transformer.engineSpec(), c.require("llama.model"), c.optional("llama.tokenizer"));
+        c.require("llama.model");
+        transformer.checkModelOnDriver(spark, transformer.engineSpec());
 
         Dataset<Row> rows = JobInput.read(spark, input, "llama.input");
         if (!java.util.Arrays.asList(rows.columns()).contains(idColumn)) {
@@ -336,11 +337,21 @@ final class BatchJob {
 
     /**
      * Reads a local model's header on the driver, so a wrong path, a corrupt file or an engine that
-     * cannot fit the executors' heap fails the job at once rather than in every task.
+     * cannot fit the executors' heap fails the job at once rather than in every task. A model or
+     * tokenizer on a Hadoop file system (hdfs:, s3a:, ...) must exist; its header is read by the
+     * executors.
      */
     static void checkModelOnDriver(SparkSession spark, EngineSpec spec, String model, String tokenizer) throws IOException {
+        for (String location : new String[] {model, tokenizer}) {
+            if (location != null && !isLocal(location)) {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+                if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                    throw new IOException(location + ": no such file");
+                }
+            }
+        }
         if (!isLocal(model)) {
-            return; // remote models are resolved and checked by the executors
+            return; // a remote model's header and size are checked by the executors, which copy it
         }
         Path modelPath = localPath(model);
         try (ModelFile f = ModelFiles.open(modelPath)) {

@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 import org.apache.spark.sql.Row;
 
 import java.util.ArrayList;

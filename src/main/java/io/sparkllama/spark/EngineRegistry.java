@@ -198,17 +198,37 @@ public final class EngineRegistry {
         return hadoop;
     }
 
-    /** Cores this executor runs tasks on: spark.executor.cores, local[N], or the machine's. */
+    /** The cores this JVM's tasks run on, for the engine's default thread count: see {@link #executorCores(SparkConf, String, int)}. */
     static int executorCores(SparkConf conf) {
+        return executorCores(conf, System.getProperty("sun.java.command", ""), Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * The cores an executor runs tasks on: {@code spark.executor.cores} when set; in local mode the
+     * N of {@code local[N]} ({@code local[*]}: {@code processors}; {@code local}: 1) or the cores per
+     * worker of {@code local-cluster[W,C,M]}; otherwise the {@code --cores} its cluster manager
+     * launched it with ({@code launchCommand}, the executor JVM's command line: its task slots
+     * times {@code spark.task.cpus}), failing that {@code spark.task.cpus} (one task slot). Never
+     * the whole node in cluster mode, where other executors share it.
+     */
+    static int executorCores(SparkConf conf, String launchCommand, int processors) {
         String cores = conf.get("spark.executor.cores", null);
         if (cores != null) {
             return Integer.parseInt(cores.trim());
         }
         String master = conf.get("spark.master", "");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]").matcher(master);
-        if (m.matches()) {
-            return Integer.parseInt(m.group(1));
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\d+)?])?").matcher(master);
+        if (local.matches()) {
+            return local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1));
         }
-        return Runtime.getRuntime().availableProcessors();
+        java.util.regex.Matcher arg = java.util.regex.Pattern.compile("(?:^|\\s)--cores\\s+(\\d+)(?:\\s|$)").matcher(launchCommand);
+        if (arg.find()) {
+            return Integer.parseInt(arg.group(1));
+        }
+        java.util.regex.Matcher cluster = java.util.regex.Pattern.compile("local-cluster\\[\\d+,(\\d+),\\d+]").matcher(master);
+        if (cluster.matches()) {
+            return Integer.parseInt(cluster.group(1));
+        }
+        return Math.max(1, conf.getInt("spark.task.cpus", 1));
     }
 }

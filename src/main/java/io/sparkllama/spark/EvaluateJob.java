@@ -51,7 +51,8 @@ public final class EvaluateJob {
     }
 
     /** Runs the job; returns the summary and the metrics. */
-    static Map<String, Object> run(SparkSession spark, JobConfig c, PrintStream log) throws IOException {
+    static Map<String, Object> run(SparkSession spark, JobConfig config, PrintStream log) throws IOException {
+        JobConfig c = config.inSession(spark, log);
         String answer = c.get("llama.answer.column");
         LlamaChooser chooser = BatchJob.engineSettings(new LlamaChooser(), c)
                 .setInputCol(c.get("llama.context.column"))

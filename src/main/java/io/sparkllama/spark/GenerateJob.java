@@ -44,8 +44,9 @@ public final class GenerateJob {
                 (spark, config, log) -> run(spark, config, log).toMap());
     }
 
-    /** Runs the job in an existing session. */
-    public static BatchJob.Summary run(SparkSession spark, JobConfig c, PrintStream log) throws IOException {
+    /** Runs the job in an existing session; keys the configuration leaves unset take the session's spark.llama.* values. */
+    public static BatchJob.Summary run(SparkSession spark, JobConfig config, PrintStream log) throws IOException {
+        JobConfig c = config.inSession(spark, log);
         return BatchJob.run(spark, c, generator(c), "generated", log);
     }
 

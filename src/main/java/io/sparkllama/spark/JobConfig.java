@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -24,9 +24,24 @@ import java.util.TreeMap;
 public final class JobConfig {
     private final Map<String, String> values = new TreeMap<>();
     private final Map<String, String> known;
+    /** The session's spark.llama.* settings: each applies when the file and the arguments leave its key unset. */
+    private Map<String, String> session = Map.of();
 
     private JobConfig(Map<String, String> known) {
         this.known = known;
+    }
+
+    /**
+     * These settings over a session's conf: a key the file and the arguments leave unset takes
+     * {@code spark.llama.<key>} (e.g. {@code spark-submit --conf spark.llama.max.tokens=64}).
+     * Unknown spark.llama.* keys are reported on {@code log} with the nearest known one.
+     */
+    public JobConfig inSession(org.apache.spark.sql.SparkSession spark, java.io.PrintStream log) {
+        JobConfig c = new JobConfig(known);
+        c.values.putAll(values);
+        c.session = SparkLlamaConf.of(spark);
+        SparkLlamaConf.warnUnknown(c.session, log);
+        return c;
     }
 
     /**
@@ -69,6 +84,10 @@ public final class JobConfig {
     }
 
     private void put(String key, String value, String source) {
+        String jobKey = key.startsWith(SparkLlamaConf.PREFIX) ? key.substring("spark.".length()) : null;
+        if (jobKey != null && known.containsKey(jobKey)) {
+            key = jobKey; // spark.llama.x given to the job itself is its llama.x, as explicit as the file
+        }
         if (key.startsWith("llama.") && !known.containsKey(key)) {
             throw new IllegalArgumentException("unknown key " + key + " in " + source + " (known: " + String.join(", ", known.keySet()) + ")");
         }
@@ -80,7 +99,15 @@ public final class JobConfig {
 
     public String get(String key) {
         String v = values.get(key);
+        if (v == null && key.startsWith("llama.")) {
+            v = session.get(SparkLlamaConf.sparkKey(key));
+        }
         return v != null ? v : known.getOrDefault(key, "");
+    }
+
+    /** The key as the user gave it: {@code spark.llama.x} when its value comes from the session's conf. */
+    private String name(String key) {
+        return values.containsKey(key) || !session.containsKey(SparkLlamaConf.sparkKey(key)) ? key : SparkLlamaConf.sparkKey(key);
     }
 
     /** The value, or null when it is empty. */
@@ -92,7 +119,7 @@ public final class JobConfig {
     public String require(String key) {
         String v = get(key);
         if (v.isEmpty()) {
-            throw new IllegalArgumentException(key + " is required");
+            throw new IllegalArgumentException(name(key) + " is required");
         }
         return v;
     }
@@ -106,14 +133,14 @@ public final class JobConfig {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", is '" + get(key) + "'");
+        throw new IllegalArgumentException(name(key) + " must be an integer from " + min + " to " + max + ", is '" + get(key) + "'");
     }
 
     public long getLong(String key) {
         try {
             return Long.parseLong(get(key).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, is '" + get(key) + "'");
+            throw new IllegalArgumentException(name(key) + " must be an integer, is '" + get(key) + "'");
         }
     }
 
@@ -126,7 +153,7 @@ public final class JobConfig {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(key + " must be a number from " + min + " to " + max + ", is '" + get(key) + "'");
+        throw new IllegalArgumentException(name(key) + " must be a number from " + min + " to " + max + ", is '" + get(key) + "'");
     }
 
     public boolean getBoolean(String key) {
@@ -134,18 +161,22 @@ public final class JobConfig {
         if (v.equals("true") || v.equals("false")) {
             return v.equals("true");
         }
-        throw new IllegalArgumentException(key + " must be true or false, is '" + get(key) + "'");
+        throw new IllegalArgumentException(name(key) + " must be true or false, is '" + get(key) + "'");
     }
 
     /** A list: a JSON array of strings, or one plain string (empty for none). */
     public String[] getStrings(String key) {
-        String v = get(key);
-        if (v.isEmpty()) {
+        return strings(name(key), get(key));
+    }
+
+    /** {@code value} as a list: a JSON array of strings, or one plain string (empty for none); errors name {@code key}. */
+    static String[] strings(String key, String value) {
+        if (value.isEmpty()) {
             return new String[0];
         }
-        if (v.trim().startsWith("[")) {
+        if (value.trim().startsWith("[")) {
             try {
-                List<?> l = (List<?>) Json.parse(v.trim());
+                List<?> l = (List<?>) Json.parse(value.trim());
                 return l.stream().map(o -> {
                     if (!(o instanceof String s)) {
                         throw new IllegalArgumentException(key + " must be a JSON array of strings");
@@ -156,7 +187,7 @@ public final class JobConfig {
                 throw new IllegalArgumentException(key + " must be a JSON array of strings");
             }
         }
-        return new String[] {v};
+        return new String[] {value};
     }
 
     /** The spark.* settings. */

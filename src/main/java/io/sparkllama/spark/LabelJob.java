@@ -33,7 +33,9 @@ public final class LabelJob {
                 (spark, config, log) -> run(spark, config, log).toMap());
     }
 
-    public static BatchJob.Summary run(SparkSession spark, JobConfig c, PrintStream log) throws IOException {
+    /** Runs the job in an existing session; keys the configuration leaves unset take the session's spark.llama.* values. */
+    public static BatchJob.Summary run(SparkSession spark, JobConfig config, PrintStream log) throws IOException {
+        JobConfig c = config.inSession(spark, log);
         return BatchJob.run(spark, c, chooser(c), "scored", log);
     }
 

@@ -7,6 +7,7 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
@@ -102,5 +103,15 @@ public final class LlamaChooser extends ChattingTransformer<LlamaChooser> {
     @Override
     public LlamaChooser copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** Reads a saved LlamaChooser (Spark ML persistence; also what {@code Pipeline} loading calls). */
+    public static MLReader<LlamaChooser> read() {
+        return reader();
+    }
+
+    /** Loads a LlamaChooser saved with {@link #save}. */
+    public static LlamaChooser load(String path) {
+        return read().load(path);
     }
 }

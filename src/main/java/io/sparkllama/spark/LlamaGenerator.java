@@ -10,6 +10,7 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -144,5 +145,15 @@ public final class LlamaGenerator extends ChattingTransformer<LlamaGenerator> {
     @Override
     public LlamaGenerator copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** Reads a saved LlamaGenerator (Spark ML persistence; also what {@code Pipeline} loading calls). */
+    public static MLReader<LlamaGenerator> read() {
+        return reader();
+    }
+
+    /** Loads a LlamaGenerator saved with {@link #save}. */
+    public static LlamaGenerator load(String path) {
+        return read().load(path);
     }
 }

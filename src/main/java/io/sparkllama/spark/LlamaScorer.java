@@ -5,6 +5,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -70,5 +71,15 @@ public final class LlamaScorer extends LlamaTransformer<LlamaScorer> {
     @Override
     public LlamaScorer copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** Reads a saved LlamaScorer (Spark ML persistence; also what {@code Pipeline} loading calls). */
+    public static MLReader<LlamaScorer> read() {
+        return reader();
+    }
+
+    /** Loads a LlamaScorer saved with {@link #save}. */
+    public static LlamaScorer load(String path) {
+        return read().load(path);
     }
 }

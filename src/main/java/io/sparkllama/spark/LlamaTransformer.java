@@ -11,11 +11,17 @@ import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -23,9 +29,15 @@ import java.util.List;
  * What every spark-llama transformer shares: the model, the id column, and how each executor's
  * engine is sized. Subclasses add their mode's params and output columns.
  *
+ * <p>Transformers are saved with their params ({@link #write()}, {@link #save}, alone or in a
+ * {@code Pipeline}/{@code PipelineModel}) and read back with each class's static
+ * {@code read()}/{@code load(path)}, as Spark's {@code DefaultParamsReadable} companions do. Only
+ * params that are set are saved as set; one left unset takes the session's
+ * {@code spark.llama.*} setting, or its default, when the loaded transformer runs.
+ *
  * @param <T> the concrete transformer, for fluent setters
  */
-public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Transformer {
+public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Transformer implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -41,6 +53,7 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     private final Param<String> kvMemory;
     private final IntParam kvBlockSize;
     private transient JobMetrics lastMetrics;
+    private transient EngineSpec checkedSpec;
 
     protected LlamaTransformer(String uid) {
         this.uid = uid; // before the params, which take their parent's uid
@@ -104,37 +117,91 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     public T setKvMemory(String v) { set(kvMemory, v == null ? "" : v); return self(); }
     public T setKvBlockSize(int v) { set(kvBlockSize, v); return self(); }
 
-    /** A param's value, or its default. (Scala's numeric and boolean params have the overloads below.) */
+    /**
+     * A param's value: as set; else the active session's {@code spark.llama.<key>}
+     * ({@link SparkLlamaConf#PARAM_KEYS}); else its default. (Scala's numeric and boolean params
+     * have the overloads below.)
+     */
+    @SuppressWarnings("unchecked")
     protected <V> V value(Param<V> p) {
-        return getOrDefault(p);
+        return (V) resolve(p);
     }
 
     protected int value(IntParam p) {
-        return (Integer) getOrDefault(p);
+        return (Integer) resolve(p);
     }
 
     protected long value(LongParam p) {
-        return (Long) getOrDefault(p);
+        return (Long) resolve(p);
     }
 
     protected double value(DoubleParam p) {
-        return (Double) getOrDefault(p);
+        return (Double) resolve(p);
     }
 
     protected boolean value(BooleanParam p) {
-        return (Boolean) getOrDefault(p);
+        return (Boolean) resolve(p);
+    }
+
+    private Object resolve(Param<?> p) {
+        if (!isSet(p)) {
+            String key = sessionKey(p);
+            String v = key == null ? null : SparkLlamaConf.active().get(key);
+            if (v != null) {
+                return parse(p, key, v);
+            }
+        }
+        return getOrDefault(p);
+    }
+
+    /** The Spark conf key that stands for {@code p}, or null. */
+    private static String sessionKey(Param<?> p) {
+        String jobKey = SparkLlamaConf.PARAM_KEYS.get(p.name());
+        return jobKey == null ? null : SparkLlamaConf.sparkKey(jobKey);
+    }
+
+    /** A session setting as the param's type; a bad value fails naming the key. */
+    private static Object parse(Param<?> p, String key, String value) {
+        String v = value.trim();
+        try {
+            if (p instanceof IntParam) {
+                return Integer.parseInt(v);
+            } else if (p instanceof LongParam) {
+                return Long.parseLong(v);
+            } else if (p instanceof DoubleParam) {
+                return Double.parseDouble(v);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, is '" + value + "'");
+        }
+        if (p instanceof BooleanParam) {
+            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException(key + " must be true or false, is '" + value + "'");
+            }
+            return Boolean.parseBoolean(v);
+        } else if (p instanceof StringArrayParam) {
+            return JobConfig.strings(key, value);
+        }
+        return value;
     }
 
     /** The engine spec these params describe (what is broadcast). */
     public EngineSpec engineSpec() {
-        if (!isDefined(model)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": set the model location (setModel)");
+        if (!isDefined(model) && SparkLlamaConf.active().get(sessionKey(model)) == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName()
+                    + ": set the model location (setModel, or spark.llama.model in the Spark conf)");
         }
         String tok = value(tokenizer);
         String memory = value(kvMemory).trim();
         return new EngineSpec(absolute(value(model)), tok.isEmpty() ? null : absolute(tok), value(maxSequences),
                 value(contextLength), value(kvType), value(prefillChunk), value(threads),
                 memory.isEmpty() ? 0 : ByteSize.parse(memory), value(prefixCache), value(kvBlockSize));
+    }
+
+    /** The reader of a transformer class's saved params (what Spark's {@code DefaultParamsReadable} gives a Scala companion). */
+    static <R> MLReader<R> reader() {
+        return new DefaultParamsReadable<R>() {
+        }.read();
     }
 
     /** A relative local path made absolute on the driver, so executors in other directories find it. */
@@ -172,13 +239,36 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         return transform(dataset, new JobMetrics(dataset.sparkSession().sparkContext()));
     }
 
-    /** Runs every row through the engine, counting rows and tokens into {@code metrics}. */
+    /**
+     * Runs every row through the engine, counting rows and tokens into {@code metrics}. The model
+     * is checked on the driver first: a missing or corrupt file fails here, naming it, before
+     * any task runs.
+     */
     public Dataset<Row> transform(Dataset<?> dataset, JobMetrics metrics) {
+        SparkSession spark = dataset.sparkSession();
+        SparkLlamaConf.warnUnknown(SparkLlamaConf.of(spark), System.err);
         StructType out = transformSchema(dataset.schema());
-        Broadcast<EngineSpec> spec = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(engineSpec());
+        EngineSpec engineSpec = engineSpec();
+        try {
+            checkModelOnDriver(spark, engineSpec);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+        Broadcast<EngineSpec> spec = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(engineSpec);
         MapPartitionsFunction<Row, Row> partition = partitionFunction(spec, dataset.schema(), metrics);
         this.lastMetrics = metrics;
         return dataset.toDF().mapPartitions(partition, Encoders.row(out));
+    }
+
+    /**
+     * Checks the model (and tokenizer) of {@code spec} on the driver, once per spec: see
+     * {@link BatchJob#checkModelOnDriver}.
+     */
+    void checkModelOnDriver(SparkSession spark, EngineSpec spec) throws IOException {
+        if (!spec.equals(checkedSpec)) {
+            BatchJob.checkModelOnDriver(spark, spec, spec.model(), spec.tokenizer());
+            checkedSpec = spec;
+        }
     }
 
     /** The accumulators of the last {@link #transform} (filled as its result is computed). */

@@ -1,6 +1,7 @@
 package io.sparkllama.cli;
 
 import io.sparkllama.cli.CliTest.Run;
+import io.sparkllama.json.Json;
 import io.sparkllama.testing.Shared;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,7 @@
 package io.sparkllama.cli;
 
 import io.sparkllama.format.Llama2cTokenizerReader;
+import io.sparkllama.json.Json;
 import io.sparkllama.testing.Shared;
 import io.sparkllama.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.sparkllama.cli;
 
+import io.sparkllama.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

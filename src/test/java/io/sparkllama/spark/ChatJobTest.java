@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 import io.sparkllama.cli.Main;
 import io.sparkllama.testing.EndOfTurnModel;
 import org.apache.spark.sql.Dataset;

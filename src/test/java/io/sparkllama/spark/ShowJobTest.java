@@ -1,6 +1,6 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;

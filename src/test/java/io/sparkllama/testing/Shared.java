@@ -1,6 +1,6 @@
 package io.sparkllama.testing;
 
-import io.sparkllama.cli.Json;
+import io.sparkllama.json.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.sparkllama.cli;
+package io.sparkllama.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.sparkllama.cli;
+package io.sparkllama.json;
 
 import org.junit.jupiter.api.Test;
 
