@@ -1,5 +1,6 @@
 package io.sparkllama.cli;
 
+import io.sparkllama.json.Json;
 import io.sparkllama.testing.Shared;
 import org.junit.jupiter.api.Test;
 
