@@ -26,6 +26,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The SQL functions in local[2], against the transformers with the same settings. */
@@ -200,5 +201,63 @@ class LlamaSqlTest {
         // a call in a join condition over one side is pushed to that side's filter
         assertEquals(happy, spark.sql("SELECT a.id FROM prompts a JOIN prompts b ON a.id = b.id AND "
                 + "llama_choose(b.prompt, array(' was happy', ' was sad')).label = ' was happy'").count());
+    }
+
+    @Test
+    void optionsConfAndWhereCallsCanGo() {
+        prompts(4, 1);
+        // an option beats the session's spark.llama.max.tokens (24); numbers are taken as values
+        for (Row r : spark.sql("SELECT llama_generate(prompt, map('llama.max.tokens', 3, 'temperature', 0)) AS r FROM prompts")
+                .collectAsList()) {
+            assertEquals(3, (Integer) r.getStruct(0).getAs("completion_tokens"));
+        }
+        spark.conf().set("spark.llama.max.tokens", "5");
+        try {
+            assertEquals(5, (Integer) spark.sql("SELECT llama_generate('Once upon a time', map('temperature', '0')) AS r")
+                    .first().getStruct(0).getAs("completion_tokens"));
+        } finally {
+            spark.conf().set("spark.llama.max.tokens", "24");
+        }
+        Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT llama_generate(prompt, map('max_tokens', '3')) FROM prompts").collect());
+        assertTrue(e.getMessage().contains("unknown option 'max_tokens'"), e.getMessage());
+        e = assertThrows(Exception.class, () -> spark.sql("SELECT llama_score('', prompt, map('model', '')) FROM prompts").collect());
+        assertTrue(e.getMessage().contains("no model"), e.getMessage());
+        e = assertThrows(Exception.class, () -> spark.sql("SELECT max(llama_score('', prompt).logprob) FROM prompts").collect());
+        assertTrue(e.getMessage().contains("compute it in a subquery"), e.getMessage());
+        e = assertThrows(Exception.class, () -> spark.sql("SELECT llama_generate(prompt, map('max.tokens', id)) FROM prompts").collect());
+        assertTrue(e.getMessage().contains("constant map"), e.getMessage());
+
+        // equal calls run once; a call over another call's result runs after it; GROUP BY works
+        Dataset<Row> nested = spark.sql("SELECT llama_generate(prompt, map('temperature', '0')).completion AS a, "
+                + "llama_generate(prompt, map('temperature', '0')).completion_tokens AS b, "
+                + "llama_score(prompt, llama_generate(prompt, map('temperature', '0')).completion).tokens AS c FROM prompts");
+        String plan = nested.queryExecution().executedPlan().toString();
+        assertEquals(3, plan.split("LlamaEval", -1).length, plan); // two operators: the generate call (once), then the score over it
+        for (Row r : nested.collectAsList()) {
+            assertTrue(r.getInt(1) > 0 && r.getInt(2) > 0, r.toString());
+        }
+        assertEquals(4, spark.sql("SELECT llama_choose(prompt, array(' a', ' b')).label AS l, count(*) AS n FROM prompts GROUP BY 1")
+                .collectAsList().stream().mapToLong(r -> r.getLong(1)).sum());
+    }
+
+    @Test
+    void sqlJobPrintsJsonLinesAndWritesParquet() throws Exception {
+        prompts(3, 1);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+        int status = SqlJob.run(spark, SqlJob.Options.parse(new String[] {"--json", "--query",
+            "SELECT id, llama_generate(prompt, map('max.tokens', '4')).finish_reason AS f FROM prompts ORDER BY id"}),
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        assertEquals(0, status, err.toString());
+        assertEquals(List.of("{\"id\":0,\"f\":\"length\"}", "{\"id\":1,\"f\":\"length\"}", "{\"id\":2,\"f\":\"length\"}"),
+                out.toString().lines().toList());
+        Path output = Path.of("target", "sql-job-test-" + System.nanoTime()).toAbsolutePath();
+        status = SqlJob.run(spark, SqlJob.Options.parse(new String[] {"--output", output.toString(), "--query",
+            "SELECT id, llama_score('', prompt) AS s FROM prompts"}), new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        assertEquals(0, status, err.toString());
+        assertEquals(3, spark.read().parquet(output.toString()).where("s.error IS NULL AND s.tokens > 0").count());
+        status = SqlJob.run(spark, SqlJob.Options.parse(new String[] {"--query", "SELECT llama_generate(1)"}),
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("argument 1 must be a string"), err.toString());
     }
 }
