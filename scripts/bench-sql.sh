@@ -9,18 +9,13 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-model="${1:-$("$root/scripts/bench-models.sh" "$root/target/bench-models" stories15M-q8_0)/stories15M-q8_0.gguf}"
-rows="${2:-1000}"
-tokens="${3:-128}"
-dir="$root/target/bench-sql"
-mkdir -p "$dir"
-source "$root/scripts/lib/java.sh"
-ensure_jar "$(find_java)"
+source "$root/scripts/lib/bench.sh"
+bench_setup bench-sql "$@"
 if [ ! -d "$dir/prompts-$rows.parquet" ]; then
   scripts/spark-submit --master 'local[1]' --conf spark.ui.enabled=false --class io.sparkllama.spark.SampleData \
     target/spark-llama.jar prompts "$dir/prompts-$rows.parquet" "$rows" 2>/dev/null
 fi
-lscpu | grep -E "^Model name|^CPU\(s\)" >&2
+lscpu | grep -E "^Model name|^CPU family|^Model:|^CPU\(s\)" >&2
 scripts/spark-submit --master 'local[2]' --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
   --class io.sparkllama.sql.SqlBench target/spark-llama.jar "$(cd "$(dirname "$model")" && pwd)/$(basename "$model")" \
   "$dir/prompts-$rows.parquet" "$tokens" "$dir" 2> "$dir/bench.log"
