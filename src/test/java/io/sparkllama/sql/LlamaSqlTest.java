@@ -232,6 +232,7 @@ class LlamaSqlTest {
                 + "llama_generate(prompt, map('temperature', '0')).completion_tokens AS b, "
                 + "llama_score(prompt, llama_generate(prompt, map('temperature', '0')).completion).tokens AS c FROM prompts");
         String plan = nested.queryExecution().executedPlan().toString();
+        assertNotNull(nested.queryExecution().executedPlan().canonicalized()); // Spark copies the operator by reflection
         assertEquals(3, plan.split("LlamaEval", -1).length, plan); // two operators: the generate call (once), then the score over it
         for (Row r : nested.collectAsList()) {
             assertTrue(r.getInt(1) > 0 && r.getInt(2) > 0, r.toString());
