@@ -7,13 +7,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-model="${1:-$("$root/scripts/bench-models.sh" "$root/target/bench-models" stories15M-q8_0)/stories15M-q8_0.gguf}"
-rows="${2:-1000}"
-tokens="${3:-128}"
-dir="$root/target/bench-spark"
-mkdir -p "$dir"
-source "$root/scripts/lib/java.sh"
-ensure_jar "$(find_java)"
+source "$root/scripts/lib/bench.sh"
+bench_setup bench-spark "$@"
 if [ ! -f "$dir/prompts-$rows.jsonl" ]; then
   scripts/spark-submit --master 'local[1]' --conf spark.ui.enabled=false --class io.sparkllama.spark.SampleData \
     target/spark-llama.jar prompts "$dir/prompts-$rows.parquet" "$rows" "$dir/prompts-$rows.jsonl" 2>/dev/null

@@ -13,12 +13,12 @@ import java.util.Map;
  * Spark cell values as {@link ShowJob} prints them: as plain Java values for JSON (arrays as lists,
  * structs and maps as maps, binary as base64), and as one-line text cut to a width for tables.
  */
-final class CellText {
+public final class CellText {
     private CellText() {
     }
 
     /** {@code v} as a value {@link Json#toJson} writes. */
-    static Object plain(Object v) {
+    public static Object plain(Object v) {
         if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
             return v;
         }
@@ -69,8 +69,23 @@ final class CellText {
                 : one.substring(0, one.offsetByCodePoints(0, width - 1)) + "…";
     }
 
+    /** Prints {@code rows} as an aligned {@link #table} or, with {@code json}, as one JSON object per line. */
+    public static void print(java.io.PrintStream out, String[] names, List<Row> rows, int width, boolean json) {
+        if (json) {
+            for (Row r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int i = 0; i < names.length; i++) {
+                    m.put(names[i], plain(r.get(i)));
+                }
+                out.println(Json.toJson(m));
+            }
+        } else {
+            out.print(table(names, rows, width));
+        }
+    }
+
     /** An aligned table: a header, a rule, and one line per row, columns separated by " | ". */
-    static String table(String[] names, List<Row> rows, int width) {
+    public static String table(String[] names, List<Row> rows, int width) {
         List<String[]> lines = new ArrayList<>();
         lines.add(names.clone());
         for (Row r : rows) {

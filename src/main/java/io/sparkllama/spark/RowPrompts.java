@@ -24,7 +24,7 @@ import java.util.List;
  * already decoded a string column's invalid UTF-8 to U+FFFD before any job code sees it, so the
  * two cannot be told apart (docs/RELIABILITY.md, "Text encoding").
  */
-final class RowPrompts {
+public final class RowPrompts {
     private RowPrompts() {
     }
 
@@ -65,7 +65,7 @@ final class RowPrompts {
     }
 
     /** Rejects null, empty and blank text, naming {@code what}. */
-    static String checkText(String what, String text) {
+    public static String checkText(String what, String text) {
         if (text == null) {
             throw new IllegalArgumentException(what + " is null");
         }
@@ -76,7 +76,7 @@ final class RowPrompts {
     }
 
     /** A string or an array of strings (Spark gives arrays as Scala sequences); null elements are refused. */
-    static List<String> strings(String what, Object v) {
+    public static List<String> strings(String what, Object v) {
         List<?> items;
         if (v instanceof scala.collection.Seq<?> seq) {
             items = scala.jdk.javaapi.CollectionConverters.asJava(seq);
@@ -99,6 +99,25 @@ final class RowPrompts {
             out.add(text(what, item));
         }
         return out;
+    }
+
+    /**
+     * A row's options to choose from (a string array): at least two, none null or blank.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static List<String> options(Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("options are null");
+        }
+        List<String> options = strings("options", value);
+        if (options.size() < 2) {
+            throw new IllegalArgumentException("a row needs at least two options, has " + options.size());
+        }
+        for (String o : options) {
+            checkText("an option", o);
+        }
+        return options;
     }
 
     /** Fails unless {@code column} is an array of structs with string fields {@code role} and {@code content}. */

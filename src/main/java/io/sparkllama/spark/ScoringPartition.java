@@ -100,7 +100,7 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
         if (settings.choose()) {
             String prompt = RowPrompts.render(row, inputSchema, template, inputSchema.fieldIndex(settings.promptColumn()));
             List<String> options = settings.optionsColumn() == null ? settings.options()
-                    : optionsOf(RowPrompts.column(row, inputSchema, settings.optionsColumn()));
+                    : RowPrompts.options(RowPrompts.column(row, inputSchema, settings.optionsColumn()));
             ChatFormat chat = chatForRows.get();
             if (chat != null) {
                 return Scoring.request(engine.model().tokenizer(), chat.render(settings.chat().system(), prompt), options, true);
@@ -120,27 +120,13 @@ final class ScoringPartition implements MapPartitionsFunction<Row, Row> {
         return Scoring.request(engine.model().tokenizer(), context, List.of(text));
     }
 
-    private static List<String> optionsOf(Object value) {
-        if (value == null) {
-            throw new IllegalArgumentException("options are null");
-        }
-        List<String> options = RowPrompts.strings("options", value);
-        if (options.size() < 2) {
-            throw new IllegalArgumentException("a row needs at least two options, has " + options.size());
-        }
-        for (String o : options) {
-            RowPrompts.checkText("an option", o);
-        }
-        return options;
-    }
-
     private Object[] chosen(Row row, ScoreResult r, long latencyMs) {
         if (r.error() != null) {
             return RowPipeline.append(row, null, null, null, null, null, r.contextTokens() == 0 ? null : r.contextTokens(),
                     r.error(), latencyMs);
         }
         List<String> options = settings.optionsColumn() == null ? settings.options()
-                : optionsOf(RowPrompts.column(row, inputSchema, settings.optionsColumn()));
+                : RowPrompts.options(RowPrompts.column(row, inputSchema, settings.optionsColumn()));
         List<Double> probs = new ArrayList<>(), logprobs = new ArrayList<>();
         List<Integer> tokens = new ArrayList<>();
         for (double p : r.probabilities()) {

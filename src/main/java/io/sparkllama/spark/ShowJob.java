@@ -1,6 +1,5 @@
 package io.sparkllama.spark;
 
-import io.sparkllama.json.Json;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,9 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Prints the rows of a dataset (a job's Parquet output, or any input {@link JobInput} reads), so
@@ -80,17 +77,7 @@ public final class ShowJob {
             }
             List<Row> shown = rows.limit(o.limit()).collectAsList();
             String[] names = rows.columns();
-            if (o.json()) {
-                for (Row r : shown) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    for (int i = 0; i < names.length; i++) {
-                        m.put(names[i], CellText.plain(r.get(i)));
-                    }
-                    out.println(Json.toJson(m));
-                }
-            } else {
-                out.print(CellText.table(names, shown, o.width()));
-            }
+            CellText.print(out, names, shown, o.width(), o.json());
             err.println(shown.size() + (shown.size() == 1 ? " row" : " rows") + " shown" + (shown.size() == o.limit()
                     ? " (--limit " + o.limit() + ")" : ""));
             out.flush();

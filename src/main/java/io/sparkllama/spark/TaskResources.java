@@ -6,7 +6,7 @@ import org.apache.spark.util.TaskCompletionListener;
 import java.io.IOException;
 
 /** Ties what a partition holds (its engine lease, its requests at the engine) to its Spark task. */
-final class TaskResources {
+public final class TaskResources {
     private TaskResources() {
     }
 
@@ -14,7 +14,7 @@ final class TaskResources {
      * Runs {@code close} when the current Spark task completes: succeeded, failed, killed, or
      * stopped early with its output unread (a {@code limit()}). Outside a task it does nothing.
      */
-    static void closeOnCompletion(Runnable close) {
+    public static void closeOnCompletion(Runnable close) {
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) t -> close.run());
@@ -22,7 +22,7 @@ final class TaskResources {
     }
 
     /** A lease on {@code spec}'s engine, given back when the current task completes. */
-    static EngineRegistry.Lease leaseEngine(EngineSpec spec) throws IOException {
+    public static EngineRegistry.Lease leaseEngine(EngineSpec spec) throws IOException {
         EngineRegistry.Lease lease = EngineRegistry.acquire(spec);
         closeOnCompletion(lease::close);
         return lease;
