@@ -337,26 +337,33 @@ public final class Engine implements AutoCloseable {
      * (having taken nothing) when its blocks cannot be reserved yet.
      */
     private boolean place(EngineTask t) {
-        int[] shared = prefixCache != null ? prefixCache.lookup(t.prompt) : new int[0];
+        PrefixCache.Match shared = prefixCache != null ? prefixCache.lookup(t.prompt)
+                : new PrefixCache.Match(new int[0], -1, 0);
         int idleShared = 0;
-        for (int b : shared) {
+        for (int b : shared.blocks()) {
             if (cache.blocks().refs(b) == 1) {
                 idleShared++; // sharing it makes it no longer evictable
             }
         }
-        int need = t.blocksNeeded(cache.blockSize(), cache.slots()) - shared.length;
+        if (shared.splitLength() > 0 && cache.blocks().refs(shared.splitBlock()) == 1) {
+            idleShared++;
+        }
+        int need = t.blocksNeeded(cache.blockSize(), cache.slots()) - shared.blocks().length;
         if (need > allocator.claimable() - idleShared) {
             return false;
         }
         t.slot = takeSlot();
-        for (int b : shared) {
+        for (int b : shared.blocks()) {
             cache.share(t.slot, b);
         }
-        if (shared.length > 0) {
-            prefixCache.used(t.prompt, shared.length);
+        if (shared.splitLength() > 0) {
+            cache.shareSplit(t.slot, shared.splitBlock(), shared.splitLength());
+        }
+        if (shared.blocks().length > 0) {
+            prefixCache.used(t.prompt, shared.blocks().length);
         }
         allocator.reserve(t, need);
-        t.fed = shared.length * cache.blockSize();
+        t.fed = shared.positions(cache.blockSize());
         reusedPromptTokens.addAndGet(t.fed);
         active.add(t);
         prefilling.add(t);

@@ -63,18 +63,9 @@ final class KvAllocator {
         }
     }
 
-    /** Gives the empty {@code to} the first {@code length} positions of {@code from}: full blocks shared, the rest copied. */
+    /** Gives the empty {@code to} the first {@code length} positions of {@code from}, shared (see {@link KvCache#fork}). */
     void fork(EngineTask task, int from, int to, int length) {
-        int full = length / cache.blockSize();
-        for (int i = 0; i < full; i++) {
-            cache.share(to, cache.block(from, i));
-        }
-        int rest = length - full * cache.blockSize();
-        if (rest > 0) {
-            int copy = take(task);
-            cache.copyPositions(cache.block(from, full), copy, rest);
-            cache.append(to, copy);
-        }
+        cache.fork(from, to, length, cache.forkCopies(from, length) ? take(task) : -1);
     }
 
     /**
@@ -82,7 +73,7 @@ final class KvAllocator {
      * blocks it took go back to the pool and to the task's reservation (a later fork may take them).
      */
     void releaseFork(EngineTask task, int slot) {
-        int own = cache.mappedBlocks(slot) - task.prompt.length / cache.blockSize();
+        int own = cache.mappedBlocks(slot) - task.prompt.length / cache.blockSize();  // its blocks past the shared ones
         cache.clear(slot);
         task.reservedBlocks += own;
         reserved += own;

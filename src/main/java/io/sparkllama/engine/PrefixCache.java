@@ -18,9 +18,11 @@ import java.util.Map;
  * exactly the values a fresh prefill would compute (the forward pass does not depend on what
  * else is batched), so outputs do not change by a single bit.
  *
- * <p>Only full blocks are cached: they are never written again, and a prompt that diverges
- * inside a block computes that block itself, so sharing copies nothing. Cached blocks live in
- * KV memory no sequence is using; when the pool runs dry the least recently used leaf whose
+ * <p>Only full blocks are cached: they are never written again. A prompt that diverges inside
+ * a block shares that block's matching positions too, by a split (see {@link KvCache}): it
+ * reads them from the cached block and writes its own positions from the same offset of a
+ * block of its own, so sharing copies nothing and computes nothing twice. Cached blocks live
+ * in KV memory no sequence is using; when the pool runs dry the least recently used leaf whose
  * block nothing else references is evicted. Engine thread only.
  */
 final class PrefixCache {
@@ -73,20 +75,45 @@ final class PrefixCache {
     }
 
     /**
-     * The cached blocks of the longest prefix of {@code prompt} made of full blocks, leaving at
-     * least one prompt token to feed (its logits are needed). Nothing is referenced yet: the
-     * caller shares the blocks it decides to use and then calls {@link #used}.
+     * What a prompt can share: the blocks of its longest cached prefix of full blocks, and a
+     * cached block whose first {@code splitLength} positions (0: none) continue it.
      */
-    int[] lookup(int[] prompt) {
-        int limit = (prompt.length - 1) / blockSize;
-        List<Node> path = path(prompt, limit);
+    record Match(int[] blocks, int splitBlock, int splitLength) {
+        /** Prompt positions the match covers. */
+        int positions(int blockSize) {
+            return blocks.length * blockSize + splitLength;
+        }
+    }
+
+    /**
+     * The longest cached prefix of {@code prompt}, leaving at least one prompt token to feed
+     * (its logits are needed). Nothing is referenced yet: the caller shares what it uses and
+     * then calls {@link #used}.
+     */
+    Match lookup(int[] prompt) {
+        int limit = prompt.length - 1;
+        List<Node> path = path(prompt, limit / blockSize);
         int[] blocks = new int[path.size()];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = path.get(i).block;
         }
-        return blocks;
+        // the child of the last full match that agrees longest with what follows
+        Node last = path.isEmpty() ? root : path.get(path.size() - 1);
+        int start = blocks.length * blockSize, best = 0, bestBlock = -1;
+        int most = Math.min(blockSize - 1, limit - start);
+        for (Node child : last.children.values()) {
+            int[] t = child.key.tokens();
+            int n = 0;
+            while (n < most && t[n] == prompt[start + n]) {
+                n++;
+            }
+            if (n > best) {
+                best = n;
+                bestBlock = child.block;
+            }
+        }
+        return new Match(blocks, bestBlock, best);
     }
-
     /** Records that the first {@code blocks} cached blocks of {@code prompt} were reused. */
     void used(int[] prompt, int blocks) {
         List<Node> path = path(prompt, blocks);
@@ -109,13 +136,14 @@ final class PrefixCache {
     }
 
     /**
-     * Keeps the full blocks of {@code prompt}, now all in {@code slot}. A block already cached
+     * Keeps the full blocks of {@code prompt}, now all in {@code slot}, up to a split one. A block already cached
      * under the same tokens is kept as it is; the slot's blocks below a node whose block is not
      * the slot's own are not added (every cached path is then the block table of whoever holds
      * its last block, which makes an idle block's descendants idle too).
      */
     void store(int[] prompt, int slot) {
-        int full = prompt.length / blockSize;
+        int split = cache.splitIndex(slot);
+        int full = split >= 0 ? split : prompt.length / blockSize; // a split block is not the slot's alone
         Node n = root;
         List<Node> path = new ArrayList<>();
         for (int b = 0; b < full; b++) {

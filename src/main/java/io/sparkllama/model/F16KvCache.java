@@ -62,10 +62,10 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
+    void scoreKeys(int layer, int block, int at, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
         short[] k = keys[block];
         float[] f = Scratch.floats(headSize * len);
-        int base = layer * layerStride + kvHead * headSize * blockSize;
+        int base = layer * layerStride + kvHead * headSize * blockSize + at;
         for (int d = 0; d < headSize; d++) {
             HalfVectors.toFloat(k, base + d * blockSize, f, d * len, len);
         }
@@ -73,10 +73,10 @@ final class F16KvCache extends KvCache {
     }
 
     @Override
-    void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
+    void sumValues(int layer, int block, int at, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
         short[] v = values[block];
         float[] f = Scratch.floats(headSize * len);
-        int base = layer * layerStride + kvHead * headSize;
+        int base = layer * layerStride + at * kvDim + kvHead * headSize;
         for (int t = 0; t < len; t++) {
             HalfVectors.toFloat(v, base + t * kvDim, f, t * headSize, headSize);
         }

@@ -45,14 +45,14 @@ final class F32KvCache extends KvCache {
     }
 
     @Override
-    void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
-        Attention.scores(keys[block], layer * layerStride + kvHead * headSize * blockSize, blockSize, q, qo, headSize,
+    void scoreKeys(int layer, int block, int at, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len) {
+        Attention.scores(keys[block], layer * layerStride + kvHead * headSize * blockSize + at, blockSize, q, qo, headSize,
                 kvGroup, scores, n, from, len);
     }
 
     @Override
-    void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
-        Attention.addWeighted(values[block], layer * layerStride + kvHead * headSize, kvDim, scores, n, from, len, headSize,
-                kvGroup, out, oo);
+    void sumValues(int layer, int block, int at, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo) {
+        Attention.addWeighted(values[block], layer * layerStride + at * kvDim + kvHead * headSize, kvDim, scores, n, from, len,
+                headSize, kvGroup, out, oo);
     }
 }

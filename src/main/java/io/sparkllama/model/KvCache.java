@@ -11,8 +11,14 @@ import java.util.Locale;
  * slots. A slot maps its positions {@code p} to block {@code table[p / blockSize]}, offset
  * {@code p % blockSize}; it takes blocks as it grows, and may map blocks another slot or the
  * prefix cache also holds (reference counts in {@link BlockPool}). A slot only ever writes into
- * blocks it alone references; shared blocks are full and read-only. Attention for a token
- * reads only its own slot's table, so what other slots hold never changes a result.
+ * blocks it alone references; shared blocks are read-only. Attention for a token reads only
+ * its own slot's table, so what other slots hold never changes a result.
+ *
+ * <p>A slot may also <em>split</em> one block index: its first {@code r} positions come from a
+ * block it shares (a cached prompt that agrees with this one on those positions, or the
+ * context a scoring continuation forks from), the rest from the slot's own block at the same
+ * offsets. Offsets {@code [0, r)} of the own block stay unused: a prefix that ends inside a
+ * block is shared without copying it and without computing it again.
  *
  * <p>Within a block, keys are stored transposed, {@code [layer][kvDim][blockSize]} (one row per
  * key dimension, positions along the row), so the scores of eight positions come from one
@@ -60,6 +66,10 @@ public abstract class KvCache {
     private final BlockPool pool;
     private final int[][] tables;
     private final int[] mapped;
+    /** Per slot: the split block index (-1: none), its shared block, and how many of its positions come from it. */
+    private final int[] splitIndex;
+    private final int[] splitBlock;
+    private final int[] splitLength;
     private long copiedBytes;
 
     protected KvCache(LlamaConfig c, int slots, int context, int blockSize, int blocks) {
@@ -75,6 +85,10 @@ public abstract class KvCache {
         this.pool = new BlockPool(blocks, this::createBlock);
         this.tables = new int[slots][blocksFor(context)];
         this.mapped = new int[slots];
+        this.splitIndex = new int[slots];
+        this.splitBlock = new int[slots];
+        this.splitLength = new int[slots];
+        Arrays.fill(splitIndex, -1);
     }
 
     /** Bytes of one block: layers x blockSize x kvDim x 2 (keys and values) x element size. */
@@ -185,34 +199,89 @@ public abstract class KvCache {
         append(slot, block);
     }
 
+    /**
+     * Makes the next block index of {@code slot} a split one: its first {@code length} positions
+     * are read from {@code block} (one more reference to it); the slot's own block for that
+     * index, appended next, holds the positions after them.
+     */
+    public void shareSplit(int slot, int block, int length) {
+        if (splitIndex[slot] >= 0 || length <= 0 || length >= blockSize) {
+            throw new IllegalStateException("slot " + slot + " cannot split a block at " + length + " positions");
+        }
+        pool.retain(block);
+        splitIndex[slot] = mapped[slot];
+        splitBlock[slot] = block;
+        splitLength[slot] = length;
+    }
+
+    /** The split block index of {@code slot}, or -1. */
+    public int splitIndex(int slot) {
+        return splitIndex[slot];
+    }
+
     /** Drops every block of {@code slot}. */
     public void clear(int slot) {
         for (int i = 0; i < mapped[slot]; i++) {
             pool.release(tables[slot][i]);
         }
         mapped[slot] = 0;
+        if (splitIndex[slot] >= 0) {
+            pool.release(splitBlock[slot]);
+            splitIndex[slot] = -1;
+        }
     }
 
     /**
-     * Copies positions {@code [0, n)} of every layer from one block to another (copy on write:
-     * a block two slots will each write further is copied, not shared).
+     * Gives the empty slot {@code to} the first {@code length} positions of {@code from}: full
+     * blocks by reference (a split of {@code from} among them is repeated), and a block that ends
+     * inside by a split, with no copy. Only when {@code to} cannot split that block (it already
+     * repeats a split, or {@code from} splits that very block) are its positions copied into
+     * {@code fresh}; {@link #forkCopies} says when.
      */
-    public final void copyPositions(int fromBlock, int toBlock, int n) {
-        copyBlock(fromBlock, toBlock, n);
-        copiedBytes += (long) n * layers * kvDim * 2L * type().bytes;
+    public void fork(int from, int to, int length, int fresh) {
+        if (mapped[to] != 0 || splitIndex[to] >= 0) {
+            throw new IllegalStateException("slot " + to + " is not empty");
+        }
+        int full = length / blockSize;
+        int rest = length - full * blockSize;
+        for (int i = 0; i < full; i++) {
+            if (i == splitIndex[from]) {
+                shareSplit(to, splitBlock[from], splitLength[from]);
+            }
+            share(to, block(from, i));
+        }
+        if (rest == 0) {
+            return;
+        }
+        if (!forkCopies(from, length)) {
+            shareSplit(to, block(from, full), rest);
+            return;
+        }
+        int r = splitIndex[from] == full ? Math.min(splitLength[from], rest) : 0;
+        if (r > 0) { // from reads [0, r) of this block from its shared split block, [r, rest) from its own
+            copyPositions(splitBlock[from], 0, fresh, r);
+        }
+        copyPositions(block(from, full), r, fresh, rest - r);
+        append(to, fresh);
     }
 
-    /** Copies positions {@code [0, n)} of every layer from one block to another. */
-    private void copyBlock(int fromBlock, int toBlock, int n) {
+    /** Whether {@link #fork} of {@code length} positions from {@code from} copies a block (and so needs a fresh one). */
+    public boolean forkCopies(int from, int length) {
+        return length % blockSize != 0 && splitIndex[from] >= 0 && splitIndex[from] <= length / blockSize;
+    }
+
+    /** Copies positions {@code [at, at + n)} of every layer from one block to the same offsets of another. */
+    private void copyPositions(int fromBlock, int at, int toBlock, int n) {
         Object fromKeys = keys(fromBlock), toKeys = keys(toBlock);
         Object fromValues = values(fromBlock), toValues = values(toBlock);
         for (int l = 0; l < layers; l++) {
             int base = l * layerStride;
             for (int d = 0; d < kvDim; d++) {
-                System.arraycopy(fromKeys, base + d * blockSize, toKeys, base + d * blockSize, n);
+                System.arraycopy(fromKeys, base + d * blockSize + at, toKeys, base + d * blockSize + at, n);
             }
-            System.arraycopy(fromValues, base, toValues, base, n * kvDim);
+            System.arraycopy(fromValues, base + at * kvDim, toValues, base + at * kvDim, n * kvDim);
         }
+        copiedBytes += (long) n * layers * kvDim * 2L * type().bytes;
     }
 
     /** The key array of a block ({@code float[]} or {@code short[]}, in the layout above). */
@@ -226,11 +295,11 @@ public abstract class KvCache {
 
     /** Stores the key and value of the token at {@code pos} of {@code slot} in {@code layer}. */
     final void store(int layer, int slot, int pos, float[] k, int ko, float[] v, int vo) {
-        int b = block(slot, pos / blockSize);
-        if (pool.refs(b) != 1) {
-            throw new IllegalStateException("slot " + slot + " writes position " + pos + " into shared KV block " + b);
+        int index = pos / blockSize;
+        if (index == splitIndex[slot] && pos % blockSize < splitLength[slot]) {
+            throw new IllegalStateException("slot " + slot + " writes position " + pos + ", which it shares");
         }
-        storeAt(layer, b, pos % blockSize, k, ko, v, vo);
+        storeAt(layer, block(slot, index), pos % blockSize, k, ko, v, vo);
     }
 
     /** Stores a key and value at offset {@code t} of {@code block}. */
@@ -238,16 +307,19 @@ public abstract class KvCache {
 
     /**
      * Scores of the {@code kvGroup} query heads of key/value head {@code kvHead} against the
-     * {@code len} positions of {@code block}: {@code scores[g*n + from + t]}, each an fma chain
-     * over the head's dimensions in order.
+     * {@code len} positions of {@code block} from offset {@code at}: {@code scores[g*n + from +
+     * t]}, each an fma chain over the head's dimensions in order.
      */
-    abstract void scoreKeys(int layer, int block, int kvHead, float[] q, int qo, float[] scores, int n, int from, int len);
+    abstract void scoreKeys(int layer, int block, int at, int kvHead, float[] q, int qo, float[] scores, int n, int from,
+                            int len);
 
     /**
      * Adds to {@code out[oo + g*headSize ..]} the weighted values of the {@code len} positions
-     * of {@code block}, with weights {@code scores[g*n + from + t]}, in position order.
+     * of {@code block} from offset {@code at}, with weights {@code scores[g*n + from + t]}, in
+     * position order.
      */
-    abstract void sumValues(int layer, int block, int kvHead, float[] scores, int n, int from, int len, float[] out, int oo);
+    abstract void sumValues(int layer, int block, int at, int kvHead, float[] scores, int n, int from, int len, float[] out,
+                            int oo);
 
     /**
      * Causal attention of the query heads sharing key/value head {@code kvHead}, for the token at
@@ -259,9 +331,17 @@ public abstract class KvCache {
         int n = pos + 1;
         int blocks = blocksFor(n);
         int[] table = tables[slot];
+        int split = splitIndex[slot];
         for (int i = 0; i < blocks; i++) {
-            int from = i * blockSize;
-            scoreKeys(layer, table[i], kvHead, q, qo, scores, n, from, Math.min(blockSize, n - from));
+            int from = i * blockSize, len = Math.min(blockSize, n - from), at = 0;
+            if (i == split) {
+                int shared = Math.min(splitLength[slot], len);
+                scoreKeys(layer, splitBlock[slot], 0, kvHead, q, qo, scores, n, from, shared);
+                at = shared;
+            }
+            if (at < len) {
+                scoreKeys(layer, table[i], at, kvHead, q, qo, scores, n, from + at, len - at);
+            }
         }
         for (int i = 0; i < kvGroup * n; i++) {
             scores[i] /= scoreScale;
@@ -271,8 +351,15 @@ public abstract class KvCache {
         }
         Arrays.fill(out, oo, oo + kvGroup * headSize, 0f);
         for (int i = 0; i < blocks; i++) {
-            int from = i * blockSize;
-            sumValues(layer, table[i], kvHead, scores, n, from, Math.min(blockSize, n - from), out, oo);
+            int from = i * blockSize, len = Math.min(blockSize, n - from), at = 0;
+            if (i == split) {
+                int shared = Math.min(splitLength[slot], len);
+                sumValues(layer, splitBlock[slot], 0, kvHead, scores, n, from, shared, out, oo);
+                at = shared;
+            }
+            if (at < len) {
+                sumValues(layer, table[i], at, kvHead, scores, n, from + at, len - at, out, oo);
+            }
         }
     }
 
