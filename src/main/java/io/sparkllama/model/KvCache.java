@@ -329,20 +329,7 @@ public abstract class KvCache {
      */
     final void attend(int layer, int slot, int pos, int kvHead, float[] q, int qo, float[] out, int oo, float[] scores) {
         int n = pos + 1;
-        int blocks = blocksFor(n);
-        int[] table = tables[slot];
-        int split = splitIndex[slot];
-        for (int i = 0; i < blocks; i++) {
-            int from = i * blockSize, len = Math.min(blockSize, n - from), at = 0;
-            if (i == split) {
-                int shared = Math.min(splitLength[slot], len);
-                scoreKeys(layer, splitBlock[slot], 0, kvHead, q, qo, scores, n, from, shared);
-                at = shared;
-            }
-            if (at < len) {
-                scoreKeys(layer, table[i], at, kvHead, q, qo, scores, n, from + at, len - at);
-            }
-        }
+        forEachRange(slot, n, (block, at, from, len) -> scoreKeys(layer, block, at, kvHead, q, qo, scores, n, from, len));
         for (int i = 0; i < kvGroup * n; i++) {
             scores[i] /= scoreScale;
         }
@@ -350,15 +337,26 @@ public abstract class KvCache {
             Ops.softmax(scores, g * n, n);
         }
         Arrays.fill(out, oo, oo + kvGroup * headSize, 0f);
-        for (int i = 0; i < blocks; i++) {
+        forEachRange(slot, n, (block, at, from, len) -> sumValues(layer, block, at, kvHead, scores, n, from, len, out, oo));
+    }
+
+    /** Positions {@code [from, from + len)} of a sequence, stored in {@code block} from offset {@code at}. */
+    private interface Range {
+        void visit(int block, int at, int from, int len);
+    }
+
+    /** Visits the stored ranges of positions {@code [0, n)} of {@code slot}, in position order. */
+    private void forEachRange(int slot, int n, Range range) {
+        int[] table = tables[slot];
+        int split = splitIndex[slot];
+        for (int i = 0, blocks = blocksFor(n); i < blocks; i++) {
             int from = i * blockSize, len = Math.min(blockSize, n - from), at = 0;
             if (i == split) {
-                int shared = Math.min(splitLength[slot], len);
-                sumValues(layer, splitBlock[slot], 0, kvHead, scores, n, from, shared, out, oo);
-                at = shared;
+                at = Math.min(splitLength[slot], len);
+                range.visit(splitBlock[slot], 0, from, at);
             }
             if (at < len) {
-                sumValues(layer, table[i], at, kvHead, scores, n, from + at, len - at, out, oo);
+                range.visit(table[i], at, from + at, len - at);
             }
         }
     }
