@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What every spark-llama transformer shares: the model, the id column, and how each executor's
@@ -152,6 +153,23 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
             }
         }
         return getOrDefault(p);
+    }
+
+    /**
+     * Sets the param that job key {@code jobKey} ({@code llama.x}) stands for
+     * ({@link SparkLlamaConf#PARAM_KEYS}) from text, parsed as a Spark conf value would be; a bad
+     * value fails naming {@code name}.
+     *
+     * @throws IllegalArgumentException when this transformer has no param for the key, or the value is bad
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public T setFromText(String jobKey, String value, String name) {
+        String paramName = SparkLlamaConf.PARAM_KEYS.entrySet().stream().filter(e -> e.getValue().equals(jobKey))
+                .map(Map.Entry::getKey).filter(this::hasParam).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(getClass().getSimpleName() + " has no setting " + jobKey));
+        Param p = getParam(paramName);
+        set(p, parse(p, name, value));
+        return self();
     }
 
     /** The Spark conf key that stands for {@code p}, or null. */

@@ -1,6 +1,5 @@
 package io.sparkllama.sql;
 
-import io.sparkllama.json.Json;
 import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.engine.Seeds;
 import io.sparkllama.spark.EngineSpec;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 /**
  * The settings of one llama_* call, resolved on the driver when the query is planned: the call's
@@ -31,36 +29,18 @@ record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, in
     /** Prefix of the session settings read as defaults. */
     static final String CONF_PREFIX = "spark.llama.";
 
-    /** Keys every function takes: the engine's (the same as the batch jobs' llama.* keys, without "llama."). */
-    private static final Map<String, BiConsumer<LlamaGenerator, String>> ENGINE_KEYS = new LinkedHashMap<>();
+    /** Keys every function takes: the engine's (the batch jobs' llama.* keys, without "llama."). */
+    private static final List<String> ENGINE_KEYS = List.of("model", "tokenizer", "max.sequences", "kv.type", "context",
+            "prefill.chunk", "threads", "prefix.cache", "kv.memory", "kv.block");
     /** Keys llama_generate takes besides. */
-    private static final Map<String, BiConsumer<LlamaGenerator, String>> SAMPLING_KEYS = new LinkedHashMap<>();
-
-    static {
-        ENGINE_KEYS.put("model", LlamaGenerator::setModel);
-        ENGINE_KEYS.put("tokenizer", LlamaGenerator::setTokenizer);
-        ENGINE_KEYS.put("max.sequences", (g, v) -> g.setMaxSequences(integer("max.sequences", v)));
-        ENGINE_KEYS.put("kv.type", LlamaGenerator::setKvType);
-        ENGINE_KEYS.put("context", (g, v) -> g.setContextLength(integer("context", v)));
-        ENGINE_KEYS.put("prefill.chunk", (g, v) -> g.setPrefillChunk(integer("prefill.chunk", v)));
-        ENGINE_KEYS.put("threads", (g, v) -> g.setThreads(integer("threads", v)));
-        ENGINE_KEYS.put("prefix.cache", (g, v) -> g.setPrefixCache(integer("prefix.cache", v)));
-        ENGINE_KEYS.put("kv.memory", LlamaGenerator::setKvMemory);
-        ENGINE_KEYS.put("kv.block", (g, v) -> g.setKvBlockSize(integer("kv.block", v)));
-        SAMPLING_KEYS.put("max.tokens", (g, v) -> g.setMaxTokens(integer("max.tokens", v)));
-        SAMPLING_KEYS.put("temperature", (g, v) -> g.setTemperature(number("temperature", v)));
-        SAMPLING_KEYS.put("top.p", (g, v) -> g.setTopP(number("top.p", v)));
-        SAMPLING_KEYS.put("top.k", (g, v) -> g.setTopK(integer("top.k", v)));
-        SAMPLING_KEYS.put("seed", (g, v) -> g.setSeed(longValue("seed", v)));
-        SAMPLING_KEYS.put("stop", (g, v) -> g.setStop(strings(v)));
-        SAMPLING_KEYS.put("truncate", (g, v) -> g.setTruncate(bool("truncate", v)));
-    }
+    private static final List<String> SAMPLING_KEYS = List.of("max.tokens", "temperature", "top.p", "top.k", "seed", "stop",
+            "truncate");
 
     /** The keys {@code function} accepts, in documentation order. */
     static List<String> keys(LlamaFunction function) {
-        List<String> keys = new ArrayList<>(ENGINE_KEYS.keySet());
+        List<String> keys = new ArrayList<>(ENGINE_KEYS);
         if (function == LlamaFunction.GENERATE) {
-            keys.addAll(SAMPLING_KEYS.keySet());
+            keys.addAll(SAMPLING_KEYS);
         }
         return keys;
     }
@@ -97,10 +77,7 @@ record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, in
                     + CONF_PREFIX + "model");
         }
         LlamaGenerator g = new LlamaGenerator();
-        values.forEach((key, v) -> {
-            BiConsumer<LlamaGenerator, String> set = ENGINE_KEYS.containsKey(key) ? ENGINE_KEYS.get(key) : SAMPLING_KEYS.get(key);
-            set.accept(g, v);
-        });
+        values.forEach((key, v) -> g.setFromText("llama." + key, v, function.sqlName() + " option '" + key + "'"));
         EngineSpec engine = g.engineSpec();
         CallSpec spec = new CallSpec(function, engine, (float) (double) g.getOrDefault(g.temperature()),
                 (Integer) g.getOrDefault(g.topK()), (float) (double) g.getOrDefault(g.topP()),
@@ -118,49 +95,5 @@ record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, in
     /** How many requests a task keeps at the engine: enough to fill it alone (as the transformers do). */
     int inFlight() {
         return 2 * engine.maxSequences();
-    }
-
-    private static int integer(String key, String v) {
-        return parse(key, v, Integer::parseInt, "an integer");
-    }
-
-    private static long longValue(String key, String v) {
-        return parse(key, v, Long::parseLong, "an integer");
-    }
-
-    private static double number(String key, String v) {
-        return parse(key, v, Double::parseDouble, "a number");
-    }
-
-    private static <T> T parse(String key, String v, java.util.function.Function<String, T> parser, String what) {
-        try {
-            return parser.apply(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be " + what + ", is '" + v + "'");
-        }
-    }
-
-    private static boolean bool(String key, String v) {
-        if (v.trim().equalsIgnoreCase("true") || v.trim().equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(v.trim());
-        }
-        throw new IllegalArgumentException(key + " must be true or false, is '" + v + "'");
-    }
-
-    /** One stop string, or a JSON array of them (as the jobs' llama.stop). */
-    private static String[] strings(String v) {
-        if (v.isEmpty()) {
-            return new String[0];
-        }
-        if (v.trim().startsWith("[")) {
-            List<?> l = (List<?>) Json.parse(v.trim());
-            return l.stream().map(o -> {
-                if (!(o instanceof String s)) {
-                    throw new IllegalArgumentException("stop must be a string or a JSON array of strings");
-                }
-                return s;
-            }).toArray(String[]::new);
-        }
-        return new String[] {v};
     }
 }
