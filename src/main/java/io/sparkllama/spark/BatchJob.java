@@ -343,21 +343,21 @@ final class BatchJob {
      */
     static void checkModelOnDriver(SparkSession spark, EngineSpec spec, String model, String tokenizer) throws IOException {
         for (String location : new String[] {model, tokenizer}) {
-            if (location != null && !isLocal(location)) {
+            if (location != null && ModelLocations.isRemote(location)) {
                 org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
                 if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
                     throw new IOException(location + ": no such file");
                 }
             }
         }
-        if (!isLocal(model)) {
+        if (ModelLocations.isRemote(model)) {
             return; // a remote model's header and size are checked by the executors, which copy it
         }
-        Path modelPath = localPath(model);
+        Path modelPath = ModelLocations.local(model);
         try (ModelFile f = ModelFiles.open(modelPath)) {
             LlamaConfig config = LlamaConfig.read(f);
-            if (tokenizer != null && isLocal(tokenizer)) {
-                ModelFiles.readTokenizer(localPath(tokenizer), config.vocabSize());
+            if (tokenizer != null && !ModelLocations.isRemote(tokenizer)) {
+                ModelFiles.readTokenizer(ModelLocations.local(tokenizer), config.vocabSize());
             }
         }
         org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
@@ -388,15 +388,6 @@ final class BatchJob {
                             + "llama.max.sequences or llama.context, use llama.kv.type=f16, or a smaller or more quantized model",
                     model.getFileName(), need.describe(), heap >> 20, usable >> 20));
         }
-    }
-
-    private static Path localPath(String location) {
-        return location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
-    }
-
-    private static boolean isLocal(String location) {
-        String scheme = URI.create(location.replace(" ", "%20")).getScheme();
-        return scheme == null || scheme.length() == 1 || scheme.equals("file");
     }
 
     /** The ids already in the output, or null when it holds no data yet (e.g. only a killed run's temporary files). */

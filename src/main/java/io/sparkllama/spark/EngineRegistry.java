@@ -165,8 +165,7 @@ public final class EngineRegistry {
 
     private static LoadedModel loadModel(EngineSpec spec, EngineOptions options, SparkConf conf) throws IOException {
         Configuration hadoop = hadoopConfiguration(conf);
-        Path cache = Path.of(conf.get("spark.local.dir", System.getProperty("java.io.tmpdir")).split(",")[0])
-                .resolve("spark-llama-models");
+        Path cache = modelCacheDir(conf);
         Path model = ModelFetcher.localPath(spec.model(), hadoop, cache);
         Path tokenizer = spec.tokenizer() == null ? null : ModelFetcher.localPath(spec.tokenizer(), hadoop, cache);
         MemoryBudget.Need need = MemoryBudget.checkBeforeLoading(model, options);
@@ -175,6 +174,17 @@ public final class EngineRegistry {
         LOG.info("spark-llama: loaded {} in {} ms; memory plan: {} of {} MB heap", m.describe(), m.loadMillis(),
                 need.describe(), Runtime.getRuntime().maxMemory() >> 20);
         return m;
+    }
+
+    /**
+     * Where remote models are copied: under the first of the executor's local directories as Spark
+     * chooses them (YARN's container dirs, a standalone worker's, {@code SPARK_LOCAL_DIRS},
+     * {@code spark.local.dir}, else the JVM's temp dir), shared by the executors of a node.
+     */
+    static Path modelCacheDir(SparkConf conf) {
+        String[] dirs = org.apache.spark.util.Utils.getConfiguredLocalDirs(conf);
+        String root = dirs.length > 0 ? dirs[0] : System.getProperty("java.io.tmpdir");
+        return Path.of(root).resolve("spark-llama-models");
     }
 
     private static void closeEngine(Loaded l) {

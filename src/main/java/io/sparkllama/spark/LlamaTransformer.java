@@ -211,7 +211,8 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
         }
         String tok = value(tokenizer);
         String memory = value(kvMemory).trim();
-        return new EngineSpec(absolute(value(model)), tok.isEmpty() ? null : absolute(tok), value(maxSequences),
+        return new EngineSpec(ModelLocations.forExecutors(value(model)),
+                tok.isEmpty() ? null : ModelLocations.forExecutors(tok), value(maxSequences),
                 value(contextLength), value(kvType), value(prefillChunk), value(threads),
                 memory.isEmpty() ? 0 : ByteSize.parse(memory), value(prefixCache), value(kvBlockSize));
     }
@@ -220,13 +221,6 @@ public abstract class LlamaTransformer<T extends LlamaTransformer<T>> extends Tr
     static <R> MLReader<R> reader() {
         return new DefaultParamsReadable<R>() {
         }.read();
-    }
-
-    /** A relative local path made absolute on the driver, so executors in other directories find it. */
-    static String absolute(String location) {
-        String scheme = java.net.URI.create(location.replace(" ", "%20")).getScheme();
-        boolean local = scheme == null || scheme.length() == 1;
-        return local ? java.nio.file.Path.of(location).toAbsolutePath().normalize().toString() : location;
     }
 
     /** Checks that the named columns exist (and, with a type, have it); also checks the engine settings. */

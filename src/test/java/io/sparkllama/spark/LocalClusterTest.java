@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two real executor JVMs ({@code local-cluster[2,1,1024]}): each loads the engine exactly once,
- * and the output equals a {@code local[2]} run's.
+ * and the output equals a {@code local[2]} run's; a model shipped with the job and named by its
+ * file name is found by the executors.
  */
 @Timeout(300)
 class LocalClusterTest {
@@ -30,8 +32,12 @@ class LocalClusterTest {
     private static final int ROWS = 160;
 
     private static Map<Object, List<Object>> generate(SparkSession spark, Path input) {
-        Dataset<Row> prompts = spark.read().parquet(input.toString()).repartition(8);
-        Dataset<Row> out = new LlamaGenerator().setModel(SparkTests.MODEL).setMaxTokens(20).setSeed(3)
+        return generate(spark, input, SparkTests.MODEL, ROWS);
+    }
+
+    private static Map<Object, List<Object>> generate(SparkSession spark, Path input, String model, int rows) {
+        Dataset<Row> prompts = spark.read().parquet(input.toString()).where("id <= " + rows).repartition(8);
+        Dataset<Row> out = new LlamaGenerator().setModel(model).setMaxTokens(20).setSeed(3)
                 .setMaxSequences(8).transform(prompts);
         return SparkTests.byId(out);
     }
@@ -40,8 +46,12 @@ class LocalClusterTest {
     void oneEnginePerExecutorAndTheSameOutputAsLocalMode() throws Exception {
         Path input = dir.resolve("prompts.parquet");
         Map<Object, List<Object>> cluster;
+        Map<Object, List<Object>> shipped;
         Map<String, Integer> loadsByJvm = new HashMap<>();
-        SparkSession spark = SparkTests.localCluster(2);
+        // a model shipped as spark-submit --files does, to be named by its file name alone
+        Path copy = dir.resolve(ShippedModelTest.SHIPPED_NAME);
+        Files.copy(Path.of(SparkTests.MODEL), copy);
+        SparkSession spark = SparkTests.localCluster(2, Map.of("spark.files", copy.toString()));
         try {
             SampleData.write(spark, input.toString(), ROWS);
             cluster = generate(spark, input);
@@ -54,6 +64,7 @@ class LocalClusterTest {
                 String[] kv = r.split("=");
                 loadsByJvm.put(kv[0], Integer.parseInt(kv[1]));
             }
+            shipped = generate(spark, input, ShippedModelTest.SHIPPED_NAME, 24);
         } finally {
             spark.stop();
         }
@@ -61,6 +72,8 @@ class LocalClusterTest {
         assertEquals(2, loadsByJvm.size(), "two executor JVMs: " + loadsByJvm);
         assertTrue(!loadsByJvm.containsKey(ManagementFactory.getRuntimeMXBean().getName()), "executors are separate JVMs");
         loadsByJvm.forEach((jvm, loads) -> assertEquals(1, loads, "engine loads in " + jvm));
+        assertEquals(24, shipped.size());
+        shipped.forEach((id, row) -> assertEquals(cluster.get(id), row, "row " + id + " with the shipped model"));
 
         SparkSession local = SparkTests.local(2);
         try {

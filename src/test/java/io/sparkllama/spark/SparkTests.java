@@ -41,11 +41,17 @@ final class SparkTests {
      * start real executor JVMs, which get the test classpath.
      */
     static SparkSession localCluster(int executors) throws IOException {
+        return localCluster(executors, Map.of());
+    }
+
+    /** {@link #localCluster(int)} with more settings (e.g. {@code spark.files}, what {@code --files} sets). */
+    static SparkSession localCluster(int executors, Map<String, String> settings) throws IOException {
         Path sparkHome = Path.of(System.getenv().getOrDefault("SPARK_HOME", "target/spark-home"));
         Files.createDirectories(sparkHome.resolve("jars"));
         return base("local-cluster[" + executors + ",1,1024]")
                 .config("spark.executor.extraClassPath", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")))
                 .config("spark.executor.memory", "1g")
+                .config(new org.apache.spark.SparkConf(false).setAll(scala.jdk.javaapi.CollectionConverters.asScala(settings)))
                 .getOrCreate();
     }
 
