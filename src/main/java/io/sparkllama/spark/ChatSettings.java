@@ -16,7 +16,7 @@ import java.time.LocalDate;
  * @param system  system prompt, or null
  * @param date    ISO date templates print
  */
-record ChatSettings(boolean enabled, String format, String system, String date) implements Serializable {
+public record ChatSettings(boolean enabled, String format, String system, String date) implements Serializable {
     static final ChatSettings OFF = new ChatSettings(false, ChatFormat.MODEL, null, LocalDate.EPOCH.toString());
 
     /** The same settings with chat on or off. */
@@ -33,7 +33,7 @@ record ChatSettings(boolean enabled, String format, String system, String date) 
      * The format for a partition's rows: when the model has no usable template, every row gets
      * the reason as its error (the task does not fail, no row is lost).
      */
-    ForRows forRows(LoadedModel model) {
+    public ForRows forRows(LoadedModel model) {
         try {
             return new ForRows(resolve(model), null);
         } catch (RuntimeException e) {
@@ -42,9 +42,9 @@ record ChatSettings(boolean enabled, String format, String system, String date) 
     }
 
     /** A resolved format, or why there is none. */
-    record ForRows(ChatFormat format, String error) {
-        /** The format (null when chat is off). */
-        ChatFormat get() {
+    public record ForRows(ChatFormat format, String error) {
+        /** The format (null when chat is off); throws the reason when the model has no usable template. */
+        public ChatFormat get() {
             if (error != null) {
                 throw new IllegalArgumentException(error);
             }

@@ -50,8 +50,8 @@ public abstract class ChattingTransformer<T extends ChattingTransformer<T>> exte
     @SuppressWarnings("unchecked")
     public T setChatDate(String v) { set(chatDate, v == null ? "" : v); return (T) this; }
 
-    /** The chat settings, checked and with the date fixed, on the driver. */
-    ChatSettings chatSettings() {
+    /** The chat settings, checked and with the date fixed (on the driver, so every retry renders the same). */
+    public ChatSettings chatSettings() {
         String format = value(chatFormat);
         if (!format.equals(ChatFormat.MODEL) && !ChatTemplate.names().contains(format)) {
             throw new IllegalArgumentException("chat format '" + format + "' is not known: use 'model' (the model file's template) or one of "

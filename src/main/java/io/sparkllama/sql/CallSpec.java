@@ -2,6 +2,7 @@ package io.sparkllama.sql;
 
 import io.sparkllama.engine.SamplingParams;
 import io.sparkllama.engine.Seeds;
+import io.sparkllama.spark.ChatSettings;
 import io.sparkllama.spark.EngineSpec;
 import io.sparkllama.spark.LlamaGenerator;
 
@@ -22,9 +23,11 @@ import java.util.Map;
  * @param temperature sampling settings of llama_generate (unused by the others)
  * @param jobSeed     the job seed; a row's seed is {@code Seeds.forRow(jobSeed, id or prompt)}
  * @param truncate    cut over-long prompts from the left instead of an error
+ * @param chat        whether (and how) prompts are sent as the user turn of a chat template
+ *                    (llama_generate and llama_choose)
  */
 record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, int topK, float topP, int maxTokens,
-                List<String> stop, long jobSeed, boolean truncate) implements Serializable {
+                List<String> stop, long jobSeed, boolean truncate, ChatSettings chat) implements Serializable {
 
     /** Prefix of the session settings read as defaults. */
     static final String CONF_PREFIX = "spark.llama.";
@@ -35,12 +38,17 @@ record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, in
     /** Keys llama_generate takes besides. */
     private static final List<String> SAMPLING_KEYS = List.of("max.tokens", "temperature", "top.p", "top.k", "seed", "stop",
             "truncate");
+    /** Keys of the chat template, for the functions that send a prompt (llama_generate, llama_choose). */
+    private static final List<String> CHAT_KEYS = List.of("chat", "chat.format", "system.prompt", "chat.date");
 
     /** The keys {@code function} accepts, in documentation order. */
     static List<String> keys(LlamaFunction function) {
         List<String> keys = new ArrayList<>(ENGINE_KEYS);
         if (function == LlamaFunction.GENERATE) {
             keys.addAll(SAMPLING_KEYS);
+        }
+        if (function != LlamaFunction.SCORE) {
+            keys.addAll(CHAT_KEYS);
         }
         return keys;
     }
@@ -82,7 +90,7 @@ record CallSpec(LlamaFunction function, EngineSpec engine, float temperature, in
         CallSpec spec = new CallSpec(function, engine, (float) (double) g.getOrDefault(g.temperature()),
                 (Integer) g.getOrDefault(g.topK()), (float) (double) g.getOrDefault(g.topP()),
                 (Integer) g.getOrDefault(g.maxTokens()), List.of(g.getOrDefault(g.stop())), (Long) g.getOrDefault(g.seed()),
-                (Boolean) g.getOrDefault(g.truncate()));
+                (Boolean) g.getOrDefault(g.truncate()), g.chatSettings());
         spec.sampling(null); // bad sampling values fail here, on the driver
         return spec;
     }

@@ -1,5 +1,6 @@
 package io.sparkllama.sql;
 
+import io.sparkllama.engine.ChatFormat;
 import io.sparkllama.engine.Engine;
 import io.sparkllama.engine.FinishReason;
 import io.sparkllama.engine.GenerationRequest;
@@ -7,6 +8,7 @@ import io.sparkllama.engine.GenerationResult;
 import io.sparkllama.engine.OptionScore;
 import io.sparkllama.engine.ScoreResult;
 import io.sparkllama.engine.Scoring;
+import io.sparkllama.spark.ChatSettings;
 import io.sparkllama.spark.RowPrompts;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -105,16 +107,19 @@ enum LlamaFunction {
      * options, as Spark's external values (String, Scala Seq, ...). A row that cannot be run
      * gives a completed future of an error result.
      */
-    CompletableFuture<?> submit(Engine engine, CallSpec spec, Object[] args) {
+    CompletableFuture<?> submit(Engine engine, CallSpec spec, ChatSettings.ForRows chatForRows, Object[] args) {
         try {
             return switch (this) {
                 case GENERATE -> {
                     String prompt = RowPrompts.checkText("prompt", (String) args[0]);
-                    Object id = args.length > 1 ? args[1] : prompt;
+                    Object id = args.length > 1 ? args[1] : prompt; // the seed follows the prompt, not the template
                     if (id == null) {
                         throw new IllegalArgumentException("id is null: give every row an id (it seeds sampling)");
                     }
-                    yield engine.submit(GenerationRequest.of(prompt, spec.sampling(id)).withTruncateLeft(spec.truncate()));
+                    ChatFormat chat = chatForRows.get();
+                    String text = chat == null ? prompt : chat.render(spec.chat().system(), prompt);
+                    yield engine.submit(GenerationRequest.of(text, spec.sampling(id)).withTruncateLeft(spec.truncate())
+                            .withParseSpecial(chat != null));
                 }
                 case SCORE -> {
                     if (args[0] == null) {
@@ -125,7 +130,10 @@ enum LlamaFunction {
                 }
                 case CHOOSE -> {
                     String prompt = RowPrompts.checkText("prompt", (String) args[0]);
-                    yield engine.submit(Scoring.request(engine.model().tokenizer(), prompt, RowPrompts.options(args[1])));
+                    ChatFormat chat = chatForRows.get();
+                    yield engine.submit(chat == null ? Scoring.request(engine.model().tokenizer(), prompt, RowPrompts.options(args[1]))
+                            : Scoring.request(engine.model().tokenizer(), chat.render(spec.chat().system(), prompt),
+                            RowPrompts.options(args[1]), true));
                 }
             };
         } catch (IllegalArgumentException e) {

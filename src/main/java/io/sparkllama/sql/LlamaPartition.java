@@ -1,6 +1,7 @@
 package io.sparkllama.sql;
 
 import io.sparkllama.engine.Engine;
+import io.sparkllama.spark.ChatSettings;
 import io.sparkllama.spark.EngineRegistry;
 import io.sparkllama.spark.EngineSpec;
 import io.sparkllama.spark.RequestPipeline;
@@ -60,6 +61,10 @@ final class LlamaPartition implements FlatMapFunction<Iterator<InternalRow>, Int
                 leases.put(s.engine(), TaskResources.leaseEngine(s.engine()));
             }
         }
+        List<ChatSettings.ForRows> chats = new ArrayList<>(); // each call's template on its engine's model, resolved once
+        for (CallSpec s : specs) {
+            chats.add(s.chat().forRows(leases.get(s.engine()).engine().model()));
+        }
         List<Expression> flat = new ArrayList<>();
         List<Function1<Object, Object>> toExternal = new ArrayList<>();
         for (List<Expression> args : arguments) {
@@ -94,7 +99,7 @@ final class LlamaPartition implements FlatMapFunction<Iterator<InternalRow>, Int
                     args[c][i] = toExternal.get(k).apply(values.get(k, flat.get(k).dataType()));
                 }
                 CallSpec s = specs.get(c);
-                parts[c] = s.function().submit(leases.get(s.engine()).engine(), s, args[c]);
+                parts[c] = s.function().submit(leases.get(s.engine()).engine(), s, chats.get(c), args[c]);
             }
             return all(parts, args);
         }, (row, answered, latencyMs) -> {

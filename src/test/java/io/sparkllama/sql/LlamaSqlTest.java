@@ -155,6 +155,43 @@ class LlamaSqlTest {
     }
 
     @Test
+    void chatOptionsRenderTheTemplateAsTheTransformersDo() {
+        Dataset<Row> df = prompts(12, 2);
+        String chat = "'chat', 'true', 'chat.format', 'zephyr', 'system.prompt', 'Tell a short story.', 'chat.date', '2026-01-02'";
+        Map<Long, Row> generated = byId(spark.sql("SELECT id, llama_generate(prompt, map(" + chat + "), id) AS r FROM prompts"), "r");
+        List<Row> want = new LlamaGenerator().setModel(MODEL).setMaxTokens(24).setChatTemplate(true).setChatFormat("zephyr")
+                .setSystemPrompt("Tell a short story.").setChatDate("2026-01-02").transform(df).collectAsList();
+        Map<Long, Row> plain = byId(spark.sql("SELECT id, llama_generate(prompt, map(), id) AS r FROM prompts"), "r");
+        int differ = 0;
+        for (Row w : want) {
+            Row got = generated.get(w.getLong(0));
+            assertEquals((String) w.getAs("completion"), got.getAs("completion"), "row " + w.getLong(0));
+            assertEquals((Integer) w.getAs("prompt_tokens"), got.getAs("prompt_tokens"));
+            assertNull(got.getAs("error"));
+            differ += ((Integer) got.getAs("prompt_tokens")) > (Integer) plain.get(w.getLong(0)).getAs("prompt_tokens") ? 1 : 0;
+        }
+        assertEquals(12, differ, "the template adds tokens to every prompt");
+
+        Map<Long, Row> chosen = byId(spark.sql("SELECT id, llama_choose(prompt, array(' yes', ' no'), map(" + chat + ")) AS c "
+                + "FROM prompts"), "c");
+        List<Row> wantChosen = new LlamaChooser().setModel(MODEL).setOptions(" yes", " no").setChatTemplate(true)
+                .setChatFormat("zephyr").setSystemPrompt("Tell a short story.").setChatDate("2026-01-02").transform(df).collectAsList();
+        for (Row w : wantChosen) {
+            assertEquals(w.getList(w.fieldIndex("label_probs")), chosen.get(w.getLong(0)).getList(chosen.get(w.getLong(0))
+                    .fieldIndex("probabilities")), "row " + w.getLong(0));
+        }
+        // the model's own template: stories260K has none, so every row says so and none is lost
+        List<Row> noTemplate = spark.sql("SELECT id, llama_generate(prompt, map('chat', 'true')) AS r FROM prompts").collectAsList();
+        assertEquals(12, noTemplate.size());
+        for (Row r : noTemplate) {
+            assertTrue(((String) r.getStruct(1).getAs("error")).startsWith("chat template: "), (String) r.getStruct(1).getAs("error"));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CallSpec.resolve(LlamaFunction.SCORE,
+                Map.of("chat", "true", "model", MODEL), Map.of()));
+        assertTrue(e.getMessage().contains("unknown option 'chat'"), e.getMessage());
+    }
+
+    @Test
     void badRowsGetAnErrorAndTheOthersAreIntact() {
         prompts(8, 2);
         List<Row> rows = spark.sql("SELECT id, llama_generate(p, map('temperature', '0')) AS r FROM ("
