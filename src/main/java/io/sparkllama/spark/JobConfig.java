@@ -15,14 +15,19 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * A job's settings: {@code llama.*} keys from a properties file, each overridable by a
- * {@code key=value} argument; {@code spark.*} keys are passed to the Spark session. Every
+ * A job's settings. A {@code llama.*} key comes from, first to last: a {@code key=value}
+ * argument, the {@code --config} file, the session's {@code spark.llama.*} conf, the job's shipped
+ * default file (read when no {@code --config} is given), the built-in default. {@code spark.*}
+ * keys are passed to the Spark session. Every
  * {@code llama.*} key must be one this job knows (a typo fails the job before it starts), and
  * every value is checked when read, with the key named in the error. docs/CONFIGURATION.md lists
  * the keys.
  */
 public final class JobConfig {
+    /** Keys given explicitly: a --config file's, then the command line's key=value pairs. */
     private final Map<String, String> values = new TreeMap<>();
+    /** llama.* keys of the job's shipped default file (read when no --config is given): below the session's. */
+    private final Map<String, String> fileDefaults = new TreeMap<>();
     private final Map<String, String> known;
     /** The session's spark.llama.* settings: each applies when the file and the arguments leave its key unset. */
     private Map<String, String> session = Map.of();
@@ -39,6 +44,7 @@ public final class JobConfig {
     public JobConfig inSession(org.apache.spark.sql.SparkSession spark, java.io.PrintStream log) {
         JobConfig c = new JobConfig(known);
         c.values.putAll(values);
+        c.fileDefaults.putAll(fileDefaults);
         c.session = SparkLlamaConf.of(spark);
         SparkLlamaConf.warnUnknown(c.session, log);
         return c;
@@ -51,6 +57,7 @@ public final class JobConfig {
     public static JobConfig parse(String[] args, Path defaultFile, Map<String, String> known) throws IOException {
         JobConfig c = new JobConfig(known);
         Path file = defaultFile;
+        boolean configGiven = false;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config")) {
@@ -58,6 +65,7 @@ public final class JobConfig {
                     throw new IllegalArgumentException("--config needs a file");
                 }
                 file = Path.of(args[++i]);
+                configGiven = true;
                 if (!Files.isRegularFile(file)) {
                     throw new IllegalArgumentException(file + ": no such config file (--config)");
                 }
@@ -72,8 +80,12 @@ public final class JobConfig {
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
             }
+            boolean shipped = !configGiven; // the project's sample settings, not the user's choices
             for (String k : p.stringPropertyNames()) {
-                c.put(k.trim(), p.getProperty(k).trim(), file.toString());
+                String key = c.put(k.trim(), p.getProperty(k).trim(), file.toString());
+                if (shipped && key.startsWith("llama.")) {
+                    c.fileDefaults.put(key, c.values.remove(key));
+                }
             }
         }
         for (String o : overrides) {
@@ -83,7 +95,8 @@ public final class JobConfig {
         return c;
     }
 
-    private void put(String key, String value, String source) {
+    /** Sets a key (spark.llama.x as llama.x) and returns it as stored. */
+    private String put(String key, String value, String source) {
         String jobKey = key.startsWith(SparkLlamaConf.PREFIX) ? key.substring("spark.".length()) : null;
         if (jobKey != null && known.containsKey(jobKey)) {
             key = jobKey; // spark.llama.x given to the job itself is its llama.x, as explicit as the file
@@ -95,12 +108,16 @@ public final class JobConfig {
             throw new IllegalArgumentException("key " + key + " in " + source + " is neither a llama.* nor a spark.* key");
         }
         values.put(key, value);
+        return key;
     }
 
     public String get(String key) {
         String v = values.get(key);
         if (v == null && key.startsWith("llama.")) {
             v = session.get(SparkLlamaConf.sparkKey(key));
+        }
+        if (v == null) {
+            v = fileDefaults.get(key);
         }
         return v != null ? v : known.getOrDefault(key, "");
     }

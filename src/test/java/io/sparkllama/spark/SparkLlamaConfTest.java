@@ -81,6 +81,24 @@ class SparkLlamaConfTest extends LocalSparkTest {
         }));
     }
 
+    @Test
+    void theShippedDefaultFileYieldsToTheSessionButAGivenConfigFileDoesNot() throws Exception {
+        Path file = dir.resolve("defaults.properties");
+        java.nio.file.Files.writeString(file, "llama.max.tokens=128\nllama.temperature=0.8\nspark.sql.shuffle.partitions=3\n");
+        withSetting("spark.llama.max.tokens", "5", () -> {
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            JobConfig shipped = JobConfig.parse(new String[] {"llama.temperature=0.1"}, file, GenerateJob.KEYS).inSession(spark, quiet);
+            assertEquals(5, shipped.getInt("llama.max.tokens", 0, 1000), "the session's setting beats the shipped file");
+            assertEquals("0.1", shipped.get("llama.temperature"), "an argument beats everything");
+            assertEquals("3", shipped.sparkSettings().get("spark.sql.shuffle.partitions"), "the file's spark.* keys still apply");
+            JobConfig given = JobConfig.parse(new String[] {"--config", file.toString()}, file, GenerateJob.KEYS)
+                    .inSession(spark, quiet);
+            assertEquals(128, given.getInt("llama.max.tokens", 0, 1000), "a file given with --config beats the session");
+            JobConfig noSession = JobConfig.parse(new String[0], file, GenerateJob.KEYS);
+            assertEquals(128, noSession.getInt("llama.max.tokens", 0, 1000), "the shipped file beats the built-in default");
+        });
+    }
+
     private static JobConfig config(Path input, Path output, String... more) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of("llama.input=" + input, "llama.output=" + output,
                 "llama.model=" + SparkTests.MODEL, "llama.partitions=2", "llama.temperature=0", "llama.overwrite=true"));
