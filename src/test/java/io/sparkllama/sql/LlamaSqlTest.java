@@ -39,8 +39,13 @@ class LlamaSqlTest {
 
     @BeforeAll
     static void start() {
+        spark = builder().getOrCreate();
+    }
+
+    /** Stops the default session, if any; the builder of a local[2] session with the extension and the test model. */
+    static SparkSession.Builder builder() {
         SparkSession.getDefaultSession().foreach(s -> { s.stop(); return null; });
-        spark = SparkSession.builder().master("local[2]").appName("spark-llama sql tests")
+        return SparkSession.builder().master("local[2]").appName("spark-llama sql tests")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -49,8 +54,7 @@ class LlamaSqlTest {
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.extensions", LlamaExtensions.class.getName())
                 .config("spark.llama.model", MODEL)
-                .config("spark.llama.max.tokens", "24")
-                .getOrCreate();
+                .config("spark.llama.max.tokens", "24");
     }
 
     @AfterAll
