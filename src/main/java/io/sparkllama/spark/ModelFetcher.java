@@ -71,13 +71,9 @@ final class ModelFetcher {
         long t0 = System.nanoTime();
         try {
             CRC32C crc = new CRC32C();
-            long copied = 0;
+            long copied;
             try (InputStream in = fs.open(remote); OutputStream out = Files.newOutputStream(part)) {
-                byte[] buffer = new byte[BUFFER];
-                for (int n; (n = in.read(buffer)) > 0; copied += n) {
-                    crc.update(buffer, 0, n);
-                    out.write(buffer, 0, n);
-                }
+                copied = transfer(in, out, crc);
             }
             if (copied != length) {
                 throw new IOException(String.format(Locale.ROOT, "%s: copied %,d bytes but the file is %,d bytes; "
@@ -116,12 +112,20 @@ final class ModelFetcher {
     private static long crc32c(Path file) throws IOException {
         CRC32C crc = new CRC32C();
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                crc.update(buffer, 0, n);
-            }
+            transfer(in, OutputStream.nullOutputStream(), crc);
         }
         return crc.getValue();
+    }
+
+    /** Copies {@code in} to {@code out} in large reads, adding every byte to {@code crc}; returns the bytes copied. */
+    private static long transfer(InputStream in, OutputStream out, CRC32C crc) throws IOException {
+        byte[] buffer = new byte[BUFFER];
+        long copied = 0;
+        for (int n; (n = in.read(buffer)) > 0; copied += n) {
+            crc.update(buffer, 0, n);
+            out.write(buffer, 0, n);
+        }
+        return copied;
     }
 
     /** The file system's checksum of the whole file (HDFS: MD5 of block CRCs), or null where it has none. */
